@@ -1,0 +1,5 @@
+"""`python -m pgship` runs the CLI."""
+
+from pgship.cli import main
+
+main()

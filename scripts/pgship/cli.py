@@ -1,0 +1,429 @@
+"""The `pgship` command line: thin commands over the library; the only place that prints.
+
+Heavy modules are imported inside the commands that use them so that `pgship --help` is fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from pgship import __version__
+from pgship.errors import PgshipError
+
+if TYPE_CHECKING:
+    from pgship.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(exc: PgshipError) -> None:
+    """Print the error and its hint on stderr (and as a GitHub annotation), then exit."""
+    message = str(exc)
+    click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    if _in_github_actions():
+        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        click.echo(f"::error title=pgship::{escaped}")
+    sys.exit(exc.exit_code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn PgshipError (and stray database errors) into a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PgshipError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            import psycopg
+
+            if not isinstance(exc, psycopg.Error):
+                raise
+            from pgship.errors import ProblemFound
+
+            ctx = click.get_current_context()
+            settings = ctx.obj.get("settings") if ctx.obj else None
+            text = str(exc).strip()
+            if settings is not None and settings.database_url is not None:
+                text = settings.database_url.redact(text)
+            _fail(ProblemFound(f"Database error: {text}"))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
+    """Load Settings once per invocation from the global options plus command options."""
+    from pgship.config import CliValues, load_settings
+
+    values = {**ctx.obj["cli"], **{k: v for k, v in overrides.items() if v is not None}}
+    settings = load_settings(CliValues(**values))
+    ctx.obj["settings"] = settings
+    if settings.database_url and settings.database_url.password and _in_github_actions():
+        click.echo(f"::add-mask::{settings.database_url.password}")
+    return settings
+
+
+def output_format(ctx: click.Context) -> str:
+    return str(ctx.obj["format"])
+
+
+timeout_options = [
+    click.option(
+        "--lock-timeout",
+        envvar="PGSHIP_LOCK_TIMEOUT",
+        help="lock_timeout for each migration, e.g. 5s (default 5s). Env: PGSHIP_LOCK_TIMEOUT.",
+    ),
+    click.option(
+        "--statement-timeout",
+        envvar="PGSHIP_STATEMENT_TIMEOUT",
+        help="statement_timeout for each migration, e.g. 30min (default off). "
+        "Env: PGSHIP_STATEMENT_TIMEOUT.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        envvar="PGSHIP_RETRIES",
+        help="Retries after a lock timeout, with exponential backoff and jitter (default 4, "
+        "so 5 tries). Env: PGSHIP_RETRIES.",
+    ),
+]
+
+
+def with_timeout_options(func: F) -> F:
+    for option in reversed(timeout_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="pgship")
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    metavar="URL",
+    help="postgresql://user:password@host:5432/dbname. Env: DATABASE_URL.",
+)
+@click.option(
+    "--config",
+    envvar="PGSHIP_CONFIG",
+    metavar="FILE",
+    help="Settings file (default: ./pgship.yml when present). Env: PGSHIP_CONFIG.",
+)
+@click.option(
+    "--migrations-dir",
+    envvar="PGSHIP_MIGRATIONS_DIR",
+    metavar="DIR",
+    help="Folder of NNN_name.sql migrations (default: migrations). Env: PGSHIP_MIGRATIONS_DIR.",
+)
+@click.option(
+    "--rollbacks-dir",
+    envvar="PGSHIP_ROLLBACKS_DIR",
+    metavar="DIR",
+    help="Folder of NNN_name_rollback.sql files (default: rollbacks). Env: PGSHIP_ROLLBACKS_DIR.",
+)
+@click.option(
+    "--environment",
+    envvar="PGSHIP_ENVIRONMENT",
+    metavar="NAME",
+    help="Target environment from pgship.yml (e.g. staging, production). Env: PGSHIP_ENVIRONMENT.",
+)
+@click.option(
+    "--lock-wait",
+    envvar="PGSHIP_LOCK_WAIT",
+    metavar="DURATION",
+    help="How long to wait for another pgship run's lock (default 5min). Env: PGSHIP_LOCK_WAIT.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="PGSHIP_FORMAT",
+    show_default=True,
+    help="Output format of commands that print data. Env: PGSHIP_FORMAT.",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    database_url: str | None,
+    config: str | None,
+    migrations_dir: str | None,
+    rollbacks_dir: str | None,
+    environment: str | None,
+    lock_wait: str | None,
+    fmt: str,
+) -> None:
+    """Ship PostgreSQL schema changes safely: plan, migrate, roll back, verify.
+
+    \b
+    Examples:
+      pgship status
+      pgship --database-url postgresql://app@localhost/app migrate
+      pgship --format json plan
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["format"] = fmt
+    ctx.obj["cli"] = {
+        "database_url": database_url,
+        "config": config,
+        "migrations_dir": migrations_dir,
+        "rollbacks_dir": rollbacks_dir,
+        "environment": environment,
+        "lock_wait": lock_wait,
+    }
+
+
+@cli.command()
+@click.pass_context
+@handles_errors
+def status(ctx: click.Context) -> None:
+    """Show every migration (from files and history) with its state.
+
+    States: pending, applied (when, by whom, how long), rolled back, failed,
+    changed-since-applied (the file was edited after it ran), missing-file.
+
+    \b
+    Example:
+      pgship status
+      pgship --format json status
+    """
+    from pgship import render
+    from pgship.migrations import commands
+
+    settings = settings_of(ctx)
+    states = commands.status(settings)
+    if output_format(ctx) == "json":
+        click.echo(render.to_json({"migrations": [render.state_dict(s) for s in states]}))
+    else:
+        click.echo(render.status_text(states, str(settings.require_database_url())))
+
+
+@cli.command()
+@click.option("--to", "to", metavar="VERSION", help="Plan up to and including this version.")
+@click.option("--sql", "with_sql", is_flag=True, help="Print the SQL of each pending migration.")
+@click.option("--single-transaction", is_flag=True, help="Plan for one transaction around all.")
+@click.option("--allow-out-of-order", is_flag=True, help="Accept pending versions below applied.")
+@click.pass_context
+@handles_errors
+def plan(
+    ctx: click.Context,
+    to: str | None,
+    with_sql: bool,
+    single_transaction: bool,
+    allow_out_of_order: bool,
+) -> None:
+    """Show what `migrate` would do now. Touches nothing.
+
+    Lists pending migrations in order with their transaction mode, directives and statement
+    count, and anything that would make `migrate` refuse to run (exit 1).
+
+    \b
+    Example:
+      pgship plan --sql
+    """
+    from pgship import render
+    from pgship.errors import ProblemFound
+    from pgship.migrations import commands
+
+    found = commands.plan(settings_of(ctx), to=to, allow_out_of_order=allow_out_of_order)
+    if output_format(ctx) == "json":
+        click.echo(
+            render.to_json(
+                {
+                    "pending": [render.migration_dict(m, with_sql=with_sql) for m in found.pending],
+                    "problems": found.problems,
+                }
+            )
+        )
+    else:
+        click.echo(
+            render.plan_text(found, with_sql=with_sql, single_transaction=single_transaction)
+        )
+    if found.problems:
+        raise ProblemFound("migrate would refuse to run (see above).")
+
+
+@cli.command()
+@click.option("--to", "to", metavar="VERSION", help="Apply up to and including this version.")
+@click.option("--dry-run", is_flag=True, help="Print what would be applied; change nothing.")
+@click.option(
+    "--single-transaction", is_flag=True, help="Apply all pending migrations in one transaction."
+)
+@click.option(
+    "--allow-out-of-order",
+    is_flag=True,
+    help="Apply pending versions lower than the newest applied one.",
+)
+@with_timeout_options
+@click.pass_context
+@handles_errors
+def migrate(
+    ctx: click.Context,
+    to: str | None,
+    dry_run: bool,
+    single_transaction: bool,
+    allow_out_of_order: bool,
+    lock_timeout: str | None,
+    statement_timeout: str | None,
+    retries: int | None,
+) -> None:
+    """Apply every pending migration, in order, exactly once.
+
+    Each migration runs in its own transaction (files marked `-- pgship:no-transaction` run
+    statement by statement) with lock_timeout and statement_timeout set; a lock timeout is
+    retried with backoff. One advisory lock keeps concurrent runs apart.
+
+    \b
+    Examples:
+      pgship migrate
+      pgship migrate --to 004 --lock-timeout 2s --retries 8
+      pgship migrate --dry-run
+    """
+    from pgship import render
+    from pgship.migrations import commands
+
+    settings = settings_of(
+        ctx, lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries
+    )
+    result = commands.migrate(
+        settings,
+        to=to,
+        dry_run=dry_run,
+        single_transaction=single_transaction,
+        allow_out_of_order=allow_out_of_order,
+        log=_log,
+    )
+    if output_format(ctx) == "json":
+        click.echo(render.to_json(render.run_dict(result, "apply")))
+    else:
+        click.echo(render.run_text(result, "apply"))
+
+
+@cli.command()
+@click.option(
+    "--steps", type=int, metavar="N", help="Roll back the N newest applied migrations (default 1)."
+)
+@click.option("--to", "to", metavar="VERSION", help="Roll back everything applied after VERSION.")
+@click.option("--dry-run", is_flag=True, help="Print what would be rolled back; change nothing.")
+@with_timeout_options
+@click.pass_context
+@handles_errors
+def rollback(
+    ctx: click.Context,
+    steps: int | None,
+    to: str | None,
+    dry_run: bool,
+    lock_timeout: str | None,
+    statement_timeout: str | None,
+    retries: int | None,
+) -> None:
+    """Run the paired rollback scripts of applied migrations, newest first.
+
+    Every rollback file needed is checked before anything runs.
+
+    \b
+    Examples:
+      pgship rollback               # the newest applied migration
+      pgship rollback --steps 2
+      pgship rollback --to 003      # everything after 003
+    """
+    from pgship import render
+    from pgship.migrations import commands
+
+    settings = settings_of(
+        ctx, lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries
+    )
+    result = commands.rollback(settings, steps=steps, to=to, dry_run=dry_run, log=_log)
+    if output_format(ctx) == "json":
+        click.echo(render.to_json(render.run_dict(result, "rollback")))
+    else:
+        click.echo(render.run_text(result, "roll back"))
+
+
+@cli.command()
+@click.argument("version")
+@click.option("--applied", "action", flag_value="applied", help="Record it as applied.")
+@click.option("--rolled-back", "action", flag_value="rolled-back", help="Record it as rolled back.")
+@click.option(
+    "--accept-checksum",
+    "action",
+    flag_value="accept-checksum",
+    help="Accept the edited file as what was applied.",
+)
+@click.pass_context
+@handles_errors
+def resolve(ctx: click.Context, version: str, action: str | None) -> None:
+    """Repair the history without running SQL, after fixing the database by hand.
+
+    \b
+    Examples:
+      pgship resolve 004 --applied          # you finished 004's statements by hand
+      pgship resolve 004 --rolled-back      # you undid what 004 did
+      pgship resolve 003 --accept-checksum  # 003's edit (a comment) is harmless
+    """
+    from pgship.errors import UsageError
+    from pgship.migrations import commands
+
+    if action is None:
+        raise UsageError("Say how to resolve it: --applied, --rolled-back or --accept-checksum.")
+    click.echo(commands.resolve(settings_of(ctx), version, action, log=_log))
+
+
+@cli.command()
+@click.pass_context
+@handles_errors
+def verify(ctx: click.Context) -> None:
+    """Check applied migrations against their files: drift, missing files, partial failures.
+
+    Exit 1 when anything is off.
+
+    \b
+    Example:
+      pgship verify
+    """
+    from pgship import render
+    from pgship.errors import ChecksumDrift
+    from pgship.migrations import commands
+
+    problems = commands.verify(settings_of(ctx))
+    if output_format(ctx) == "json":
+        click.echo(render.to_json({"problems": [render.state_dict(s) for s in problems]}))
+    elif problems:
+        click.echo(render.table(["migration", "problem"], [[s.label, s.state] for s in problems]))
+    else:
+        click.echo("All applied migrations match their files.")
+    if problems:
+        raise ChecksumDrift(
+            f"{len(problems)} migration(s) do not match their files.",
+            hint="See `pgship status` for details; `pgship resolve --help` for the repairs.",
+        )
+
+
+def main() -> None:
+    cli(prog_name="pgship")
+
+
+if __name__ == "__main__":
+    main()

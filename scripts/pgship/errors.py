@@ -1,0 +1,63 @@
+"""Errors that pgship reports to users; each one says what to do next.
+
+Exit codes: 1 means the job found a problem (a failed migration, drift), 2 means a usage,
+configuration or connection error. Only `cli.py` turns these into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class PgshipError(Exception):
+    """Base class: a message for the user and the exit code that goes with it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class UsageError(PgshipError):
+    """Bad input: a missing file, a malformed option, an unknown directive."""
+
+
+class ConfigError(UsageError):
+    """pgship.yml or an environment variable holds a value pgship cannot use."""
+
+
+class MigrationFileError(UsageError):
+    """The migrations folder or one of its files cannot be used as it is."""
+
+
+class DatabaseConnectionError(PgshipError):
+    """The database cannot be reached or refuses the credentials."""
+
+
+class EmbeddedPostgresError(PgshipError):
+    """The embedded throwaway PostgreSQL cannot be found or started."""
+
+
+class ProblemFound(PgshipError):
+    """The job ran and found a problem (exit 1)."""
+
+    exit_code = 1
+
+
+class MigrationFailed(ProblemFound):
+    """A migration or rollback script failed; nothing of a transactional one was kept."""
+
+
+class ChecksumDrift(ProblemFound):
+    """An applied migration's file no longer matches what was applied."""
+
+
+class HistoryConflict(ProblemFound):
+    """The history table and the files disagree in a way that needs a person to decide."""
+
+
+class LockWaitTimeout(ProblemFound):
+    """Another pgship run held the migration lock for longer than --lock-wait."""
