@@ -231,24 +231,26 @@ def _rollback_targets(
 def resolve(settings: Settings, version: str, action: str, *, log: Log = _quiet) -> str:
     """Repair the history without running SQL, after a person fixed the database by hand."""
     migrations = load_migrations(settings)
-    with _session(settings, "resolve") as (conn, context):
-        with migration_lock(conn, wait_ms=settings.lock_wait_ms, log=log):  # noqa: SIM117
-            history.ensure_history(conn)
-            states = compute_states(migrations, history.read_history(conn))
-            number = _parse_version(version, migrations, states)
-            state = next(s for s in states if s.version == number)
-            with conn.transaction():
-                message = _resolve_one(conn, state, action, context)
-                history.log_event(
-                    conn,
-                    version=number,
-                    name=state.label,
-                    action="resolve",
-                    context=context,
-                    checksum=state.migration.checksum if state.migration else None,
-                    detail={"as": action, "previous_state": state.state},
-                )
-            return message
+    with (
+        _session(settings, "resolve") as (conn, context),
+        migration_lock(conn, wait_ms=settings.lock_wait_ms, log=log),
+    ):
+        history.ensure_history(conn)
+        states = compute_states(migrations, history.read_history(conn))
+        number = _parse_version(version, migrations, states)
+        state = next(s for s in states if s.version == number)
+        with conn.transaction():
+            message = _resolve_one(conn, state, action, context)
+            history.log_event(
+                conn,
+                version=number,
+                name=state.label,
+                action="resolve",
+                context=context,
+                checksum=state.migration.checksum if state.migration else None,
+                detail={"as": action, "previous_state": state.state},
+            )
+        return message
 
 
 def _resolve_one(conn: Connection, state: MigrationState, action: str, context: RunContext) -> str:
