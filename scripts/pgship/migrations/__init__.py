@@ -1,0 +1,1 @@
+"""Migration files: discovery, splitting into statements, history and locking."""
