@@ -6,6 +6,8 @@ configuration or connection error. Only `cli.py` turns these into messages and e
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PgshipError(Exception):
     """Base class: a message for the user and the exit code that goes with it."""
@@ -49,6 +51,10 @@ class ProblemFound(PgshipError):
 
 class MigrationFailed(ProblemFound):
     """A migration or rollback script failed; nothing of a transactional one was kept."""
+
+    def __init__(self, message: str, *, hint: str | None = None, failure: Any = None) -> None:
+        super().__init__(message, hint=hint)
+        self.failure = failure  # pgship.migrations.history.Failure: where and why
 
 
 class ChecksumDrift(ProblemFound):
