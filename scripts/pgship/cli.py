@@ -421,6 +421,203 @@ def verify(ctx: click.Context) -> None:
         )
 
 
+@cli.command("test")
+@click.option(
+    "--with-data",
+    is_flag=True,
+    help="After the seeds, roll back newest first and report the rows each rollback loses.",
+)
+@click.option("--keep", is_flag=True, help="Keep the test database (and embedded server).")
+@click.option("--report", "report_file", metavar="FILE", help="Also write the JSON report to FILE.")
+@click.option(
+    "--seeds-dir",
+    envvar="PGSHIP_SEEDS_DIR",
+    metavar="DIR",
+    help="Folder of seed .sql files (default: seeds). Env: PGSHIP_SEEDS_DIR.",
+)
+@click.pass_context
+@handles_errors
+def test_command(
+    ctx: click.Context,
+    with_data: bool,
+    keep: bool,
+    report_file: str | None,
+    seeds_dir: str | None,
+) -> None:
+    """Prove every migration and its rollback on a fresh throwaway database.
+
+    For each migration in order: apply it, apply its rollback and check the schema is exactly
+    what it was before, then apply it again. Then load seeds/ and check the end state. The
+    database is made on the server of --database-url / DATABASE_URL, or, with none, on an
+    embedded PostgreSQL that pgship starts and stops itself. Exit 1 when anything is not ok.
+
+    \b
+    Examples:
+      pgship test
+      pgship test --with-data --report pgship-test.json
+      DATABASE_URL=postgresql://postgres@localhost:5432/postgres pgship test
+    """
+    from pgship import render
+    from pgship import report as render_report
+    from pgship.errors import ProblemFound
+    from pgship.migrations.commands import load_migrations
+    from pgship.roundtrip import RoundTrip
+    from pgship.throwaway import throwaway_server
+
+    settings = settings_of(ctx, seeds_dir=seeds_dir)
+    migrations = load_migrations(settings)
+    with throwaway_server(settings.database_url, keep=keep, log=_log) as server:
+        result = RoundTrip(settings, server, _log).run(migrations, with_data=with_data)
+    if report_file:
+        _write_text(report_file, render.to_json(result.to_dict()) + "\n")
+    _append_step_summary(render_report.markdown(result))
+    if output_format(ctx) == "json":
+        click.echo(render.to_json(result.to_dict()))
+    else:
+        click.echo(render_report.text(result))
+    if not result.ok:
+        raise ProblemFound("Some migrations did not pass the round trip (see above).")
+
+
+@cli.command()
+@click.pass_context
+@handles_errors
+def schema(ctx: click.Context) -> None:
+    """Print a normalized description of the database's schema (its fingerprint).
+
+    Deterministic: the same schema gives the same output whatever order it was built in.
+    The pgship history schema is left out.
+
+    \b
+    Examples:
+      pgship schema
+      pgship --format json schema > schema.json
+    """
+    from pgship import render
+    from pgship.db import connect
+    from pgship.fingerprint import fingerprint_digest, take_fingerprint
+
+    url = settings_of(ctx).require_database_url()
+    with connect(url, application_name="pgship schema") as conn:
+        fp = take_fingerprint(conn)
+    if output_format(ctx) == "json":
+        click.echo(render.to_json({"digest": fingerprint_digest(fp), "schema": fp}))
+        return
+    for kind, objects in fp.items():
+        for key, attributes in sorted(objects.items()):
+            click.echo(f"{kind} {key}")
+            for name, value in sorted(attributes.items()):
+                click.echo(f"    {name}: {value}")
+    click.echo(f"digest {fingerprint_digest(fp)}")
+
+
+@cli.command()
+@click.option(
+    "--seeds-dir",
+    envvar="PGSHIP_SEEDS_DIR",
+    metavar="DIR",
+    help="Folder of seed .sql files (default: seeds). Env: PGSHIP_SEEDS_DIR.",
+)
+@click.option("--allow-production", is_flag=True, help="Seed even a database marked as production.")
+@click.pass_context
+@handles_errors
+def seed(ctx: click.Context, seeds_dir: str | None, allow_production: bool) -> None:
+    """Apply seeds/*.sql in name order, each file in its own transaction.
+
+    Refuses a production target (pgship.yml environments, or --environment production)
+    unless --allow-production.
+
+    \b
+    Examples:
+      pgship seed
+      pgship --environment staging seed
+    """
+    from pgship.db import connect
+    from pgship.errors import MigrationFailed, MigrationFileError
+    from pgship.migrations.runner import Runner, Timeouts
+    from pgship.seed import refuse_production, run_seeds, seed_scripts
+
+    settings = settings_of(ctx, seeds_dir=seeds_dir)
+    refuse_production(settings, allow_production=allow_production)
+    scripts = seed_scripts(settings.seeds_dir, required=True)
+    if not scripts:
+        raise MigrationFileError(f"The seeds folder {settings.seeds_dir} holds no .sql file.")
+    url = settings.require_database_url()
+    with connect(url, application_name="pgship seed") as conn:
+        timeouts = Timeouts(settings.lock_timeout_ms, settings.statement_timeout_ms, 0)
+        results = run_seeds(Runner(conn, timeouts, _log), scripts)
+    for result in results:
+        if result.failure is None:
+            click.echo(f"Seeded {result.path} ({result.execution_ms} ms)")
+    failed = next((r for r in results if r.failure), None)
+    if failed and failed.failure:
+        raise MigrationFailed(
+            f"Seed {failed.path} failed at {failed.failure.file}:{failed.failure.line}:\n"
+            f"  ERROR: {failed.failure.error}\nNothing of that file was kept; later seeds "
+            "did not run.",
+            hint=f"Fix {failed.path} and run `pgship seed` again on a fresh database.",
+        )
+
+
+@cli.command()
+@click.option(
+    "--replay-url",
+    envvar="PGSHIP_REPLAY_URL",
+    metavar="URL",
+    help="Server to replay the migrations on (default: an embedded throwaway PostgreSQL).",
+)
+@click.pass_context
+@handles_errors
+def drift(ctx: click.Context, replay_url: str | None) -> None:
+    """Compare the live database with what its applied migrations say it should be.
+
+    Replays the applied migrations on a throwaway database, fingerprints both and prints the
+    differences: "added" is in the live database only (changed by hand), "missing" is what the
+    migrations create but the live database lacks. Exit 1 when they differ.
+
+    \b
+    Example:
+      pgship --database-url "$PRODUCTION_DATABASE_URL" drift
+    """
+    from pgship import render
+    from pgship.conninfo import parse_database_url
+    from pgship.drift import find_drift
+    from pgship.errors import ProblemFound
+
+    settings = settings_of(ctx)
+    replay = parse_database_url(replay_url, source="--replay-url") if replay_url else None
+    result = find_drift(settings, replay_url=replay, log=_log)
+    if output_format(ctx) == "json":
+        click.echo(render.to_json({"replayed": result.replayed, "differences": result.differences}))
+    elif result.differences:
+        click.echo(f"{settings.require_database_url()} differs from its migrations:")
+        for line in result.differences:
+            click.echo(f"  - {line}")
+    else:
+        click.echo(f"No drift: the schema matches its {len(result.replayed)} applied migration(s).")
+    if result.differences:
+        raise ProblemFound(f"Schema drift: {len(result.differences)} difference(s).")
+
+
+def _write_text(path: str, content: str) -> None:
+    from pathlib import Path
+
+    from pgship.errors import UsageError
+
+    try:
+        Path(path).write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"Cannot write {path}: {exc.strerror}.") from None
+
+
+def _append_step_summary(markdown: str) -> None:
+    """Add to the GitHub Actions job summary when running there."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+
+
 def main() -> None:
     cli(prog_name="pgship")
 

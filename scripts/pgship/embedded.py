@@ -186,6 +186,16 @@ class EmbeddedPostgres:
             atexit.unregister(self.stop)
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def detach(self) -> str:
+        """Leave the server running after Python exits; returns the command that stops it."""
+        if self._tmp is None:
+            raise EmbeddedPostgresError("The embedded server is not running.")
+        atexit.unregister(self.stop)
+        prefix = f"runuser -u {OS_USER} -- " if os.geteuid() == 0 else ""
+        command = f"{prefix}{self.binaries.tool('pg_ctl')} -D {self._tmp / 'data'} stop"
+        self._tmp = None
+        return command
+
     def __enter__(self) -> EmbeddedPostgres:
         return self.start()
 

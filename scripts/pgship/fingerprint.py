@@ -1,43 +1,62 @@
 """Schema fingerprints: a normalized, deterministic description of a database's schema.
 
 `pgship test` fingerprints a database before a migration and again after the migration and its
-rollback; `pgship drift` compares a live database with one replayed from the migrations. Both
+rollback; `pgship drift` compares a database replayed from the migrations with the live one. Both
 need a description that is equal for equal schemas, so a fingerprint is read from the catalogs
-and holds no OIDs, no owners, no database name and nothing that depends on the order in which
-objects were created (the order of a table's columns is kept: it is part of the table's shape).
+and holds no OIDs, no owners, no database name, no tablespaces and nothing that depends on the
+order in which objects were created. (The order of a table's columns is kept: it is part of the
+table's shape. Sequence values, statistics and data are not schema and are left out.)
 
-A fingerprint is plain JSON-serialisable data, ``kind -> object key -> attributes``. Every kind
-in `KINDS` is always present (possibly empty). Only user schemas are covered: ``pg_catalog``,
-``information_schema``, ``pg_toast*``, ``pg_temp*`` and ``exclude_schemas`` are skipped, and so
-is every object that belongs to an extension (the extension itself is listed instead).
+A fingerprint is plain JSON-serialisable data, ``kind -> object key -> attributes`` (attribute
+values are str, bool, int, None or lists of str). Every kind in `KINDS` is always present,
+possibly empty. Only user schemas are read: ``pg_catalog``, ``information_schema``, ``pg_toast*``,
+``pg_temp*`` and ``exclude_schemas`` are skipped, and so is every object that belongs to an
+extension (pg_depend deptype 'e'): the extension is listed instead, with its schema and version.
+Objects PostgreSQL derives from others are left out too: internal (foreign key) triggers,
+constraints and triggers cloned onto partitions, the constructor functions of range types, and
+the comments extensions bring from their control files.
 
-Naming, used both for object keys and in diff lines:
+Kinds and their attributes: schemas; extensions; enums (values in order); domains; composite and
+range types; tables (kind, persistence, row security, partitioning, inheritance, replica identity,
+options, access method, column order); columns (type, not null, default, identity, generated
+expression, non-default collation); constraints; indexes; sequences (not their current value);
+views and materialized views; functions, procedures and aggregates; triggers; rules; policies;
+grants and revokes; comments. Not covered: owners, default privileges, statistics objects,
+operators, casts, event triggers, publications, foreign servers and foreign-table options.
 
-* Objects are always schema-qualified, ``public.`` included (``public.users``,
-  ``public.users.email`` for a column), and identifiers are quoted exactly where PostgreSQL would
-  quote them (``public."Mixed Case"``).
+Naming, the same in object keys and in diff lines:
+
+* Objects are always schema-qualified, ``public.`` included (``public.users``; a column is
+  ``public.users.email``), and identifiers are quoted exactly where PostgreSQL would quote them
+  (``public."Mixed Case"``). Types, defaults and definitions are printed with only pg_catalog on
+  the search path, so whatever the session's search_path, user objects come out qualified.
 * Objects that live on a table are named ``<name> on <table>``: constraints, triggers, rules and
-  policies (``policy creators_owner on public.creators``); domain constraints are part of their
-  domain.
-* Functions, procedures and aggregates are keyed by their signature:
+  policies (``policy creators_owner on public.creators``). Domain constraints are an attribute
+  of their domain.
+* Functions, procedures and aggregates are keyed by their signature, as regprocedure prints it:
   ``public.touch_updated_at()``, ``public.add(integer,integer)``.
-* Comments are keyed by the commented object (``comment on column public.users.email``) and
-  grants by privilege, object and grantee (``grant SELECT on table public.users to PUBLIC``).
-  The owner's own privileges are ignored, as are privileges every new object gets by default
-  (EXECUTE to PUBLIC on functions); revoking such a default shows up as a ``revoke`` entry
-  (``revoke EXECUTE on function public.f() from PUBLIC``).
+* Comments are keyed by the commented object (``comment on column public.users.email``); grants
+  by privilege, object and grantee (``grant SELECT on table public.users to PUBLIC``, or
+  ``grant UPDATE (title) on table public.posts to PUBLIC`` for a column). The owner's own
+  privileges are ignored (they differ only by the owner's name), and so are the privileges every
+  new object gets by default (EXECUTE to PUBLIC on functions); revoking such a default is listed
+  as a ``revoke`` (``revoke EXECUTE on function public.f() from PUBLIC``).
 
-`diff_fingerprints` reads ``before`` and ``after`` and writes one line per difference, in the
-order of `KINDS` and then by object key:
+`diff_fingerprints(before, after)` writes one line per difference, in the order of `KINDS`, then
+by object key, then by attribute name. Pass the expected state as ``before``: the schema before
+the migration for a rollback test, the replayed database for a drift check.
 
-* ``<kind> <object> missing``: present in ``before``, absent in ``after``
-  (e.g. a rollback dropped something it should have kept, or the live database lacks it);
-* ``<kind> <object> added``: absent in ``before``, present in ``after``
-  (e.g. a rollback forgot to drop it, or the live database has something extra);
-* ``<kind> <object>: <attribute> changed <old> -> <new>`` for an attribute that differs, where
-  ``none`` stands for no value, e.g. ``column public.payouts.currency: default changed
-  'USD'::text -> none``. For multi-line text (function and view definitions) the first
-  differing line is shown instead: ``definition changed at line 4: "..." -> "..."``.
+* ``<kind> <object> missing``: in ``before`` only (the rollback dropped something it should have
+  kept; the live database lacks something the migrations create);
+* ``<kind> <object> added``: in ``after`` only (the rollback forgot to drop it; the live
+  database has something the migrations do not create);
+* ``<kind> <object>: <attribute> changed <old> -> <new>``, with ``none`` for no value and lists
+  written ``[a, b]``, e.g. ``column public.payouts.currency: default changed 'USD'::text -> none``
+  or ``enum public.user_role: values changed [a, b] -> [a, b, c]``. For multi-line text
+  (function and view definitions) the first differing line is shown:
+  ``definition changed at line 6: "RETURN 1;" -> "RETURN 2;"``. A table's column list only
+  reports a change of order (``column order changed``); added and missing columns have their own
+  ``column ...`` lines.
 """
 
 from __future__ import annotations
@@ -96,7 +115,7 @@ _SETTINGS = {
 
 
 def _not_member(catalog: str, oid: str, deptypes: str = "'e'") -> str:
-    """SQL condition: the object is not part of an extension (or of `deptypes` owners)."""
+    """SQL condition: the object depends on nothing with `deptypes` ('e': extension member)."""
     return (
         "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = "
         f"'{catalog}'::regclass AND e.objid = {oid} AND e.deptype IN ({deptypes}))"
@@ -106,7 +125,7 @@ def _not_member(catalog: str, oid: str, deptypes: str = "'e'") -> str:
 # Routines created along with another object (the constructors of a range type) are implied.
 _PROC_SCOPE = _not_member("pg_proc", "p.oid", "'e', 'i'")
 
-
+# User schemas: pg_catalog, pg_toast*, pg_temp* and any other pg_* name (reserved for the system).
 _SCOPE = f"""(SELECT n.oid FROM pg_namespace n
     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
       AND n.nspname <> ALL (%(excl)s::text[]) AND {_not_member("pg_namespace", "n.oid")})"""
@@ -283,7 +302,7 @@ WITH objs(obj, col, owner, acl, dflt) AS (
       AND {_not_member("pg_class", "c.oid")}
     UNION ALL
     SELECT {_REL_LABEL} || ' ' || c.oid::regclass::text, quote_ident(a.attname), c.relowner,
-        a.attacl, '{{}}'::aclitem[]
+        a.attacl, NULL::aclitem[]
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
       AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND c.relnamespace IN {_SCOPE}
