@@ -6,6 +6,7 @@ import threading
 import time
 
 import psycopg
+
 from pgship_testing import Project
 
 

@@ -62,7 +62,7 @@ class Settings:
     seeds_dir: Path
     lock_timeout_ms: int = 5000
     statement_timeout_ms: int = 0
-    lock_retries: int = 5
+    lock_retries: int = 4
     lock_wait_ms: int = 300_000
     environment: str | None = None
     environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
@@ -134,7 +134,7 @@ def load_settings(cli: CliValues, *, env: dict[str, str] | None = None) -> Setti
             hint=f"Use one of: {', '.join(sorted(environments))}.",
         )
 
-    retries = cli.retries if cli.retries is not None else data.get("retries", 5)
+    retries = cli.retries if cli.retries is not None else data.get("retries", 4)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"retries must be a whole number >= 0, got {retries!r}.")
 

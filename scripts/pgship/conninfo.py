@@ -72,9 +72,12 @@ def parse_database_url(raw: str, *, source: str = "--database-url") -> DatabaseU
         ) from None
     port = str(params.get("port") or "5432")
     if not all(part.isdigit() for part in port.split(",")):
+        secret = any(port in p for p in _passwords_in(text) if p)
+        shown = "a port" if secret else f"port {port!r}"
         raise UsageError(
-            f"{source} has port {port!r}, which is not a number.",
-            hint="Write it as postgresql://user@host:5432/dbname.",
+            f"{source} has {shown} that is not a number.",
+            hint="Write it as postgresql://user:password@host:5432/dbname; percent-encode "
+            "special characters in the password (/ as %2F, @ as %40, : as %3A).",
         )
     return DatabaseUrl(text, {k: str(v) for k, v in params.items() if v is not None})
 
@@ -99,8 +102,8 @@ def _password_in_url(text: str) -> str | None:
     """The password part of a URL even when the rest of it cannot be parsed."""
     if "://" not in text:
         return None
-    authority = text.split("://", 1)[1].split("/", 1)[0]
-    if "@" not in authority:
+    rest = text.split("://", 1)[1].split("?", 1)[0]
+    if "@" not in rest:
         return None
-    userinfo = authority.rsplit("@", 1)[0]
+    userinfo = rest.rsplit("@", 1)[0]  # a password may hold an unencoded "/" or "@"
     return userinfo.split(":", 1)[1] if ":" in userinfo else None

@@ -152,7 +152,6 @@ def migrate(
             _refuse_problems(found)
             return RunResult(steps=[], dry_run=True, planned=found.pending)
         with migration_lock(conn, wait_ms=settings.lock_wait_ms, log=log):
-            history.ensure_history(conn)
             found = _make_plan(conn, migrations, to=to, allow_out_of_order=allow_out_of_order)
             _refuse_problems(found)
             if not found.pending:
@@ -165,6 +164,7 @@ def migrate(
                         "it is marked pgship:no-transaction.",
                         hint="Run without --single-transaction, or use --to to stop before it.",
                     )
+            history.ensure_history(conn)
             applier = Applier(settings, conn, context, log)
             return RunResult(steps=applier.apply_all(found.pending, single_transaction))
 
@@ -221,11 +221,11 @@ def resolve(settings: Settings, version: str, action: str, *, log: Log = _quiet)
         _session(settings, "resolve") as (conn, context),
         migration_lock(conn, wait_ms=settings.lock_wait_ms, log=log),
     ):
-        history.ensure_history(conn)
         states = compute_states(migrations, history.read_history(conn))
         number = _parse_version(version, migrations, states)
         state = next(s for s in states if s.version == number)
-        with conn.transaction():
+        with conn.transaction():  # the history tables too: a refused resolve leaves no trace
+            history.ensure_history(conn)
             message = _resolve_one(conn, state, action, context)
             history.log_event(
                 conn,
