@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import psycopg
+import pytest
+
 from pgship_testing import Project
 
 
@@ -264,3 +267,22 @@ def test_directive_timeouts_apply_to_their_file(project: Project) -> None:
     )
     assert project.run("migrate", "--statement-timeout", "45s").exit_code == 0
     assert project.query("SELECT * FROM seen") == [("1234ms", "2min"), ("5s", "45s")]
+
+
+def test_invalid_index_left_behind_is_warned_about(project: Project) -> None:
+    project.write("001_t", "CREATE TABLE t (id int);")
+    assert project.run("migrate").exit_code == 0
+    project.execute("INSERT INTO t VALUES (1), (1)")
+    # a failed concurrent build (duplicate keys) leaves an INVALID index behind
+    with (
+        psycopg.connect(project.database_url, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        conn.execute("CREATE UNIQUE INDEX CONCURRENTLY t_id ON t (id)")
+    project.write(
+        "002_idx",
+        "-- pgship:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_id ON t (id);",
+    )
+    result = project.run("migrate")
+    assert result.exit_code == 0
+    assert "warning: index t_id is INVALID after 002_idx" in result.stderr

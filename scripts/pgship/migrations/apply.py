@@ -116,6 +116,7 @@ class Applier:
                 elapsed = self.runner.run_autocommit(script)
                 with self.conn.transaction():
                     record(elapsed)
+                self._warn_invalid_indexes(migration)
             else:
                 elapsed = self.runner.run_in_transaction(script, record)
         except ScriptError as exc:
@@ -124,6 +125,17 @@ class Applier:
         return StepResult(
             migration.version, migration.stem, elapsed, count, script.directives.no_transaction
         )
+
+    def _warn_invalid_indexes(self, migration: Migration) -> None:
+        """A CREATE INDEX CONCURRENTLY skipped by IF NOT EXISTS can leave an INVALID index."""
+        rows = self.conn.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1"
+        ).fetchall()
+        for (name,) in rows:
+            self.log(
+                f"warning: index {name} is INVALID after {migration.stem} (a failed or running "
+                "CREATE INDEX CONCURRENTLY). Drop it and build it again: IF NOT EXISTS skips it."
+            )
 
     def _apply_in_one_transaction(self, pending: list[Migration]) -> list[StepResult]:
         results: list[StepResult] = []
