@@ -5,116 +5,19 @@ Heavy modules are imported inside the commands that use them so that `pgship --h
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
 import click
 
 from pgship import __version__
-from pgship.errors import PgshipError
-
-if TYPE_CHECKING:
-    from pgship.config import Settings
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _in_github_actions() -> bool:
-    return os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def _log(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _fail(exc: PgshipError) -> None:
-    """Print the error and its hint on stderr (and as a GitHub annotation), then exit."""
-    message = str(exc)
-    click.echo(f"error: {exc.message}", err=True)
-    if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
-    if _in_github_actions():
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        click.echo(f"::error title=pgship::{escaped}")
-    sys.exit(exc.exit_code)
-
-
-def handles_errors(func: F) -> F:
-    """Turn PgshipError (and stray database errors) into a message and an exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PgshipError as exc:
-            _fail(exc)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        except Exception as exc:
-            import psycopg
-
-            if not isinstance(exc, psycopg.Error):
-                raise
-            from pgship.errors import ProblemFound
-
-            ctx = click.get_current_context()
-            settings = ctx.obj.get("settings") if ctx.obj else None
-            text = str(exc).strip()
-            if settings is not None and settings.database_url is not None:
-                text = settings.database_url.redact(text)
-            _fail(ProblemFound(f"Database error: {text}"))
-
-    return wrapper  # type: ignore[return-value]
-
-
-def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
-    """Load Settings once per invocation from the global options plus command options."""
-    from pgship.config import CliValues, load_settings
-
-    values = {**ctx.obj["cli"], **{k: v for k, v in overrides.items() if v is not None}}
-    settings = load_settings(CliValues(**values))
-    ctx.obj["settings"] = settings
-    if settings.database_url and settings.database_url.password and _in_github_actions():
-        click.echo(f"::add-mask::{settings.database_url.password}")
-    return settings
-
-
-def output_format(ctx: click.Context) -> str:
-    return str(ctx.obj["format"])
-
-
-timeout_options = [
-    click.option(
-        "--lock-timeout",
-        envvar="PGSHIP_LOCK_TIMEOUT",
-        help="lock_timeout for each migration, e.g. 5s (default 5s). Env: PGSHIP_LOCK_TIMEOUT.",
-    ),
-    click.option(
-        "--statement-timeout",
-        envvar="PGSHIP_STATEMENT_TIMEOUT",
-        help="statement_timeout for each migration, e.g. 30min (default off). "
-        "Env: PGSHIP_STATEMENT_TIMEOUT.",
-    ),
-    click.option(
-        "--retries",
-        type=click.IntRange(min=0),
-        envvar="PGSHIP_RETRIES",
-        help="Retries after a lock timeout, with exponential backoff and jitter (default 4, "
-        "so 5 tries). Env: PGSHIP_RETRIES.",
-    ),
-]
-
-
-def with_timeout_options(func: F) -> F:
-    for option in reversed(timeout_options):
-        func = option(func)
-    return func
+from pgship.cli_support import (
+    CONTEXT_SETTINGS,
+    append_step_summary,
+    handles_errors,
+    log,
+    output_format,
+    settings_of,
+    with_timeout_options,
+    write_text,
+)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -313,7 +216,7 @@ def migrate(
         dry_run=dry_run,
         single_transaction=single_transaction,
         allow_out_of_order=allow_out_of_order,
-        log=_log,
+        log=log,
     )
     if output_format(ctx) == "json":
         click.echo(render.to_json(render.run_dict(result, "apply")))
@@ -355,7 +258,7 @@ def rollback(
     settings = settings_of(
         ctx, lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries
     )
-    result = commands.rollback(settings, steps=steps, to=to, dry_run=dry_run, log=_log)
+    result = commands.rollback(settings, steps=steps, to=to, dry_run=dry_run, log=log)
     if output_format(ctx) == "json":
         click.echo(render.to_json(render.run_dict(result, "rollback")))
     else:
@@ -388,7 +291,7 @@ def resolve(ctx: click.Context, version: str, action: str | None) -> None:
 
     if action is None:
         raise UsageError("Say how to resolve it: --applied, --rolled-back or --accept-checksum.")
-    click.echo(commands.resolve(settings_of(ctx), version, action, log=_log))
+    click.echo(commands.resolve(settings_of(ctx), version, action, log=log))
 
 
 @cli.command()
@@ -466,11 +369,11 @@ def test_command(
 
     settings = settings_of(ctx, seeds_dir=seeds_dir)
     migrations = load_migrations(settings)
-    with throwaway_server(settings.database_url, keep=keep, log=_log) as server:
-        result = RoundTrip(settings, server, _log).run(migrations, with_data=with_data)
+    with throwaway_server(settings.database_url, keep=keep, log=log) as server:
+        result = RoundTrip(settings, server, log).run(migrations, with_data=with_data)
     if report_file:
-        _write_text(report_file, render.to_json(result.to_dict()) + "\n")
-    _append_step_summary(render_report.markdown(result))
+        write_text(report_file, render.to_json(result.to_dict()) + "\n")
+    append_step_summary(render_report.markdown(result))
     if output_format(ctx) == "json":
         click.echo(render.to_json(result.to_dict()))
     else:
@@ -545,7 +448,7 @@ def seed(ctx: click.Context, seeds_dir: str | None, allow_production: bool) -> N
     url = settings.require_database_url()
     with connect(url, application_name="pgship seed") as conn:
         timeouts = Timeouts(settings.lock_timeout_ms, settings.statement_timeout_ms, 0)
-        results = run_seeds(Runner(conn, timeouts, _log), scripts)
+        results = run_seeds(Runner(conn, timeouts, log), scripts)
     for result in results:
         if result.failure is None:
             click.echo(f"Seeded {result.path} ({result.execution_ms} ms)")
@@ -586,7 +489,7 @@ def drift(ctx: click.Context, replay_url: str | None) -> None:
 
     settings = settings_of(ctx)
     replay = parse_database_url(replay_url, source="--replay-url") if replay_url else None
-    result = find_drift(settings, replay_url=replay, log=_log)
+    result = find_drift(settings, replay_url=replay, log=log)
     if output_format(ctx) == "json":
         click.echo(render.to_json({"replayed": result.replayed, "differences": result.differences}))
     elif result.differences:
@@ -599,23 +502,15 @@ def drift(ctx: click.Context, replay_url: str | None) -> None:
         raise ProblemFound(f"Schema drift: {len(result.differences)} difference(s).")
 
 
-def _write_text(path: str, content: str) -> None:
-    from pathlib import Path
+def _register_areas() -> None:
+    """Commands of other areas live in their own modules (cli_<area>.py) and register here."""
+    from pgship import cli_backup, cli_ops, cli_review
 
-    from pgship.errors import UsageError
-
-    try:
-        Path(path).write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"Cannot write {path}: {exc.strerror}.") from None
+    for module in (cli_review, cli_backup, cli_ops):
+        module.register(cli)
 
 
-def _append_step_summary(markdown: str) -> None:
-    """Add to the GitHub Actions job summary when running there."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+_register_areas()
 
 
 def main() -> None:

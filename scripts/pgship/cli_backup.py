@@ -1,0 +1,9 @@
+"""Backups: `pgship backup`, `verify-backup`, `restore`."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    """Add this area's commands to the `pgship` group."""

@@ -1,0 +1,9 @@
+"""The production gate, Slack and health: `pgship confirm`, `notify`, `health`."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    """Add this area's commands to the `pgship` group."""
