@@ -132,3 +132,19 @@ def test_killed_connection_fails_cleanly_and_rerun_converges(project: Project) -
     assert rerun.exit_code == 0, rerun.output
     assert project.history() == {1: "applied", 2: "applied"}
     assert project.table_exists("public.after_sleep")
+
+
+def test_single_transaction_run_is_retried_whole_after_a_lock_timeout(project: Project) -> None:
+    project.write("001_t", "CREATE TABLE t (id int);")
+    assert project.run("migrate").exit_code == 0
+    project.write("002_u", "CREATE TABLE u (id int);")
+    project.write("003_add", "ALTER TABLE t ADD COLUMN note text;")
+    blocker = _hold_table_lock(project.database_url, "t", "batch-export")
+    threading.Timer(0.6, blocker.close).start()
+    result = project.run(
+        "migrate", "--single-transaction", "--lock-timeout", "200ms", "--retries", "5"
+    )
+    assert result.exit_code == 0, result.output
+    assert "batch-export" in result.stderr
+    assert project.history() == {1: "applied", 2: "applied", 3: "applied"}
+    assert [a for _, a in project.events()].count("apply") == 3

@@ -138,9 +138,11 @@ class Applier:
             )
 
     def _apply_in_one_transaction(self, pending: list[Migration]) -> list[StepResult]:
-        results: list[StepResult] = []
         current = pending[0]
-        try:
+
+        def attempt() -> list[StepResult]:
+            nonlocal current
+            results = []
             with self.conn.transaction():
                 for migration in pending:
                     current = migration
@@ -170,6 +172,10 @@ class Applier:
                         detail={"single_transaction": True},
                     )
                     results.append(StepResult(migration.version, migration.stem, elapsed, count))
+            return results
+
+        try:
+            results = self.runner.retry_on_lock_timeout(self.runner.timeouts, attempt)
         except ScriptError as exc:
             raise self._failed(current, current.script, exc, "apply", whole_run=True) from None
         for result in results:

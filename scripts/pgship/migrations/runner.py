@@ -86,7 +86,7 @@ class Runner:
                     on_success(elapsed)
             return elapsed
 
-        return self._with_lock_retries(script, timeouts, attempt)
+        return self.retry_on_lock_timeout(timeouts, attempt)
 
     def run_statements(self, script: SqlScript, timeouts: Timeouts | None = None) -> None:
         """Run statements inside a transaction the caller opened (for --single-transaction)."""
@@ -106,8 +106,7 @@ class Runner:
         try:
             self._set_timeouts(timeouts, local=False)
             for statement in script.statements:
-                self._with_lock_retries(
-                    script,
+                self.retry_on_lock_timeout(
                     timeouts,
                     lambda statement=statement: self._execute(script, statement),  # type: ignore[misc]
                 )
@@ -137,9 +136,8 @@ class Runner:
                 lock_timeout=isinstance(exc, pg_errors.LockNotAvailable),
             ) from exc
 
-    def _with_lock_retries(
-        self, script: SqlScript, timeouts: Timeouts, attempt: Callable[[], T]
-    ) -> T:
+    def retry_on_lock_timeout(self, timeouts: Timeouts, attempt: Callable[[], T]) -> T:
+        """Run `attempt`; after a lock timeout, report the blockers, back off and run it again."""
         for number in range(timeouts.retries + 1):
             if self.watch:
                 self.watch.take()
