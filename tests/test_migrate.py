@@ -143,6 +143,7 @@ def test_failed_migration_keeps_nothing_logs_and_names_file_line(project: Projec
     }
     assert states["002_bad"]["state"] == "failed"
     assert "last attempt failed" in states["002_bad"]["note"]
+    assert project.run("verify").exit_code == 0  # nothing of it is in the database: no drift
 
     project.write("002_bad", "CREATE TABLE widgets (id int);")
     assert project.run("migrate").exit_code == 0

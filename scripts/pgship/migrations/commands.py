@@ -23,7 +23,6 @@ from pgship.migrations.files import Migration, discover_migrations
 from pgship.migrations.lock import migration_lock
 from pgship.migrations.state import (
     CHANGED,
-    FAILED,
     MISSING_FILE,
     MigrationState,
     compute_states,
@@ -44,7 +43,6 @@ class Plan:
     states: list[MigrationState]
     pending: list[Migration]
     problems: list[str] = field(default_factory=list)
-    single_transaction: bool = False
 
 
 @dataclass
@@ -80,7 +78,7 @@ def status(settings: Settings) -> list[MigrationState]:
 
 def verify(settings: Settings) -> list[MigrationState]:
     """The versions whose files drifted, went missing, or failed part-way. Read-only."""
-    return [s for s in status(settings) if s.state in (CHANGED, MISSING_FILE, FAILED) and s.row]
+    return [s for s in status(settings) if s.state in (CHANGED, MISSING_FILE) or s.failed_part_way]
 
 
 def plan(settings: Settings, *, to: str | None = None, allow_out_of_order: bool = False) -> Plan:
@@ -117,7 +115,7 @@ def _make_plan(
                 f"file, or if it was removed on purpose, record that with "
                 f"`pgship resolve {s.version} --rolled-back` after undoing it by hand."
             )
-        elif s.state == FAILED and s.row is not None and s.row.status == "failed":
+        elif s.failed_part_way:
             problems.append(
                 f"{s.label} failed part-way (it runs outside a transaction). Check the database, "
                 f"then finish its remaining statements by hand and run "

@@ -38,6 +38,11 @@ class MigrationState:
         return self.row is not None and self.row.status == "applied"
 
     @property
+    def failed_part_way(self) -> bool:
+        """A no-transaction migration stopped after some statements: a person must decide."""
+        return self.row is not None and self.row.status == "failed"
+
+    @property
     def label(self) -> str:
         if self.migration is not None:
             return self.migration.stem
@@ -55,7 +60,7 @@ class MigrationState:
             return "the file changed after it was applied"
         if self.state == MISSING_FILE:
             return "applied here, but its file is gone"
-        if self.state == FAILED and row is not None and row.status == "failed":
+        if self.failed_part_way:
             return "failed part-way (no-transaction); needs `pgship resolve`"
         if self.last_failure:
             at, error = self.last_failure
