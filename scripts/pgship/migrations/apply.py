@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pgship.config import Settings
 from pgship.db import Connection, connect
@@ -85,46 +86,60 @@ class Applier:
         """Apply one migration and record it; raises MigrationFailed (with .failure)."""
         script = migration.script
         self.log(f"Applying {migration.stem} ...")
+        no_transaction = script.directives.no_transaction
+        try:
+            if no_transaction:  # marked failed until it completes: a crash leaves it marked
+                self._record_applied(migration, 0, status="failed")
+            elapsed = self._run_script(script, lambda ms: self._record_applied(migration, ms))
+        except ScriptError as exc:
+            raise self._failed(migration, script, exc, "apply") from None
+        if no_transaction:
+            self._warn_invalid_indexes(migration)
         count = len(script.statements)
+        self.log(f"Applied {migration.stem} ({elapsed} ms, {count} statements)")
+        return StepResult(migration.version, migration.stem, elapsed, count, no_transaction)
 
-        def record(elapsed_ms: int, status: str = "applied") -> None:
-            history.record_applied(
+    def _run_script(self, script: SqlScript, record: Callable[[int], None]) -> int:
+        """Run `script`; `record(elapsed_ms)` commits with it, or right after a no-transaction one."""
+        if not script.directives.no_transaction:
+            return self.runner.run_in_transaction(script, record)
+        elapsed = self.runner.run_autocommit(script)
+        with self.conn.transaction():
+            record(elapsed)
+        return elapsed
+
+    def _record_applied(
+        self,
+        migration: Migration,
+        elapsed_ms: int,
+        *,
+        status: str = "applied",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """The history row, and for a completed apply its event."""
+        count = len(migration.script.statements)
+        history.record_applied(
+            self.conn,
+            version=migration.version,
+            name=migration.stem,
+            checksum=migration.checksum,
+            execution_ms=elapsed_ms,
+            statement_count=count,
+            context=self.context,
+            status=status,
+        )
+        if status == "applied":
+            history.log_event(
                 self.conn,
                 version=migration.version,
                 name=migration.stem,
+                action="apply",
+                context=self.context,
                 checksum=migration.checksum,
                 execution_ms=elapsed_ms,
                 statement_count=count,
-                context=self.context,
-                status=status,
+                detail=detail,
             )
-            if status == "applied":
-                history.log_event(
-                    self.conn,
-                    version=migration.version,
-                    name=migration.stem,
-                    action="apply",
-                    context=self.context,
-                    checksum=migration.checksum,
-                    execution_ms=elapsed_ms,
-                    statement_count=count,
-                )
-
-        try:
-            if script.directives.no_transaction:
-                record(0, status="failed")  # until it completes: a crash leaves it marked
-                elapsed = self.runner.run_autocommit(script)
-                with self.conn.transaction():
-                    record(elapsed)
-                self._warn_invalid_indexes(migration)
-            else:
-                elapsed = self.runner.run_in_transaction(script, record)
-        except ScriptError as exc:
-            raise self._failed(migration, script, exc, "apply") from None
-        self.log(f"Applied {migration.stem} ({elapsed} ms, {count} statements)")
-        return StepResult(
-            migration.version, migration.stem, elapsed, count, script.directives.no_transaction
-        )
 
     def _warn_invalid_indexes(self, migration: Migration) -> None:
         """A CREATE INDEX CONCURRENTLY skipped by IF NOT EXISTS can leave an INVALID index."""
@@ -151,26 +166,7 @@ class Applier:
                     self.runner.run_statements(migration.script)
                     elapsed = _now_ms() - started
                     count = len(migration.script.statements)
-                    history.record_applied(
-                        self.conn,
-                        version=migration.version,
-                        name=migration.stem,
-                        checksum=migration.checksum,
-                        execution_ms=elapsed,
-                        statement_count=count,
-                        context=self.context,
-                    )
-                    history.log_event(
-                        self.conn,
-                        version=migration.version,
-                        name=migration.stem,
-                        action="apply",
-                        context=self.context,
-                        checksum=migration.checksum,
-                        execution_ms=elapsed,
-                        statement_count=count,
-                        detail={"single_transaction": True},
-                    )
+                    self._record_applied(migration, elapsed, detail={"single_transaction": True})
                     results.append(StepResult(migration.version, migration.stem, elapsed, count))
             return results
 
@@ -203,12 +199,7 @@ class Applier:
             )
 
         try:
-            if script.directives.no_transaction:
-                elapsed = self.runner.run_autocommit(script)
-                with self.conn.transaction():
-                    record(elapsed)
-            else:
-                elapsed = self.runner.run_in_transaction(script, record)
+            elapsed = self._run_script(script, record)
         except ScriptError as exc:
             raise self._failed(migration, script, exc, "rollback") from None
         self.log(f"Rolled back {migration.stem} ({elapsed} ms)")
