@@ -67,3 +67,23 @@ class HistoryConflict(ProblemFound):
 
 class LockWaitTimeout(ProblemFound):
     """Another pgship run held the migration lock for longer than --lock-wait."""
+
+
+class ConfirmationRefused(ProblemFound):
+    """`pgship confirm` got no value, or not exactly the expected word: nothing may run."""
+
+
+class NotificationFailed(ProblemFound):
+    """Slack did not take a message (an error only with `pgship notify --strict`)."""
+
+
+class BackupFailed(ProblemFound):
+    """pg_dump did not produce a complete backup; nothing of it was kept."""
+
+
+class BackupVerificationFailed(ProblemFound):
+    """A backup's archive does not match its manifest, cannot be read, or does not restore."""
+
+
+class RestoreFailed(ProblemFound):
+    """pg_restore failed, or the restored database does not match the backup's manifest."""

@@ -194,6 +194,8 @@ def log_event(
 ) -> None:
     """Append one event to pgship.events (in the caller's transaction, if any)."""
     merged = {**(failure.detail or {}), **(detail or {})} if failure else detail
+    if context.confirmed_by:  # who typed the confirmation word for this run
+        merged = {**(merged or {}), "confirmed_by": context.confirmed_by}
     conn.execute(
         """
         INSERT INTO pgship.events (version, name, action, checksum, execution_ms,
