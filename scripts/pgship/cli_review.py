@@ -4,6 +4,147 @@ from __future__ import annotations
 
 import click
 
+from pgship.cli_support import (
+    append_step_summary,
+    handles_errors,
+    in_github_actions,
+    log,
+    output_format,
+    settings_of,
+    write_text,
+)
+
+FAIL_ON = ("error", "warning", "info", "never")
+FORMATS = ("text", "json", "github", "sarif", "markdown")  # = pgship.review.formats.FORMATS
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@click.option(
+    "--pg-version",
+    type=click.IntRange(9, 99),
+    envvar="PGSHIP_PG_VERSION",
+    metavar="N",
+    help="Target PostgreSQL major version (default: review.pg_version in pgship.yml, else the "
+    "server's when a database URL is set, else 15). Env: PGSHIP_PG_VERSION.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    envvar="PGSHIP_FAIL_ON",
+    help="Exit 1 when a finding is at least this severe (default: review.fail_on in "
+    "pgship.yml, else error). Env: PGSHIP_FAIL_ON.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    envvar="PGSHIP_REVIEW_FORMAT",
+    help="Report format (default: the global --format, text). Env: PGSHIP_REVIEW_FORMAT.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout.")
+@click.pass_context
+@handles_errors
+def review(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    pg_version: int | None,
+    fail_on: str | None,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Review SQL migrations for locks, table rewrites and other risks.
+
+    Reads the PATHS given (files, or folders of *.sql files), or every migration and rollback.
+    Each finding has its file:line:column, rule, severity, the lock it takes and a safe
+    alternative. Silence one with `-- pgship:ignore <rule-id> <reason>` on the line before
+    the statement, or `-- pgship:ignore-file <rule-id> <reason>` at the top of the file;
+    re-level rules in pgship.yml (review: {rules: {<rule-id>: off|error|warning|info}}).
+    Exit 1 when a finding reaches --fail-on, 2 on bad input.
+
+    \b
+    Examples:
+      pgship review
+      pgship review migrations/008_add_index.sql --pg-version 13
+      pgship review --format sarif --output pgship.sarif
+      pgship review --format github --fail-on warning
+    """
+    from pgship.review.command import run_review
+    from pgship.review.formats import renderer, summary_line
+
+    settings = settings_of(ctx)
+    run = run_review(settings, paths, pg_version=pg_version, fail_on=fail_on)
+    report = run.report
+    fmt = fmt or output_format(ctx)
+    if fmt == "text":
+        from pgship.review.formats.text_format import render as render_text
+
+        text = render_text(report, color=output is None)
+    else:
+        text = renderer(fmt)(report)
+    if output is not None:
+        write_text(output, text + "\n")
+    elif text:
+        click.echo(text)
+    if fmt != "text" or output is not None:
+        log(summary_line(report) + ".")
+    if in_github_actions():
+        append_step_summary(renderer("markdown")(report) + "\n")
+    failing = report.failing(run.fail_on)
+    if failing:
+        log(
+            f"pgship review: {len(failing)} finding(s) at or above {run.fail_on} "
+            f"(--fail-on {run.fail_on})."
+        )
+        ctx.exit(1)
+
+
+@click.command()
+@click.argument("rule_id", required=False, metavar="[RULE_ID]")
+@click.pass_context
+@handles_errors
+def rules(ctx: click.Context, rule_id: str | None) -> None:
+    """List the review rules, or print one rule's documentation.
+
+    \b
+    Examples:
+      pgship rules
+      pgship rules set-not-null
+      pgship --format json rules
+    """
+    import json
+
+    from pgship.errors import UsageError
+    from pgship.review.registry import all_rules, find_rule, suggest
+
+    if rule_id is None:
+        found = list(all_rules().values())
+        if output_format(ctx) == "json":
+            click.echo(
+                json.dumps(
+                    [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in found],
+                    indent=2,
+                )
+            )
+            return
+        width = max(len(rule.id) for rule in found)
+        for rule in found:
+            click.echo(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}")
+        return
+    chosen = find_rule(rule_id)
+    if chosen is None:
+        raise UsageError(
+            f"No review rule {rule_id!r}{suggest(rule_id)}.",
+            hint="`pgship rules` lists every rule.",
+        )
+    if output_format(ctx) == "json":
+        fields = {"id": chosen.id, "severity": chosen.severity, "summary": chosen.summary}
+        click.echo(json.dumps({**fields, "doc": chosen.doc}, indent=2))
+        return
+    click.echo(f"{chosen.id} ({chosen.severity})\n\n{chosen.doc.strip()}")
+
 
 def register(cli: click.Group) -> None:
     """Add this area's commands to the `pgship` group."""
+    cli.add_command(review)
+    cli.add_command(rules)

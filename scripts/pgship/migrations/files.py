@@ -16,6 +16,9 @@ MIGRATION_NAME = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.sql$")
 ROLLBACK_SUFFIX = "_rollback"
 _DIRECTIVE = re.compile(r"^--\s*pgship:\s*(?P<name>[A-Za-z_-]*)\s*(?P<arg>.*?)\s*$")
 _DIRECTIVE_ANYWHERE = re.compile(r"--\s*pgship:", re.IGNORECASE)
+# `-- pgship:ignore <rule-id> <reason>` (read by `pgship review`) may stand on any line of its own.
+_IGNORE_LINE = re.compile(r"^--\s*pgship:\s*ignore\b(?!-)", re.IGNORECASE)
+_REVIEW_DIRECTIVES = ("ignore", "ignore-file")  # `pgship review` reads these; the runner skips them
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,12 @@ def parse_directives(path: Path, sql: str) -> Directives:
         stripped = line.strip()
         if in_header and (not stripped or stripped.startswith("--")):
             match = _DIRECTIVE.match(stripped)
-            if match:
+            if match and match.group("name").lower() not in _REVIEW_DIRECTIVES:
                 key, value = _directive(path, number, match.group("name"), match.group("arg"))
                 values[key] = value
             continue
         in_header = False
-        if _DIRECTIVE_ANYWHERE.search(stripped):
+        if _DIRECTIVE_ANYWHERE.search(stripped) and not _IGNORE_LINE.match(stripped):
             raise MigrationFileError(
                 f"{path}:{number}: a pgship: directive after the first SQL statement has no effect.",
                 hint="Move it to the comment block at the top of the file.",
@@ -133,7 +136,8 @@ def _directive(path: Path, line: int, name: str, arg: str) -> tuple[str, object]
     raise MigrationFileError(
         f"{where}: unknown directive pgship:{name or arg}.",
         hint="Known directives: -- pgship:no-transaction, -- pgship:lock-timeout 10s, "
-        "-- pgship:statement-timeout 30min.",
+        "-- pgship:statement-timeout 30min, -- pgship:ignore <rule-id> <reason>, "
+        "-- pgship:ignore-file <rule-id> <reason>.",
     )
 
 
