@@ -287,3 +287,52 @@ def test_invalid_index_left_behind_is_warned_about(project: Project) -> None:
     result = project.run("migrate")
     assert result.exit_code == 0
     assert "warning: index t_id is INVALID after 002_idx" in result.stderr
+
+
+@pytest.mark.parametrize("statement", ["COMMIT", "BEGIN", "rollback", "END", "START TRANSACTION"])
+def test_transaction_control_in_a_transactional_file_is_refused(
+    project: Project, statement: str
+) -> None:
+    path = project.write(
+        "001_t", f"CREATE TABLE t (id int);\n{statement};\nCREATE TABLE u (id int);"
+    )
+    result = project.run("migrate")
+    assert result.exit_code == 2
+    assert f"{path}:2:" in result.stderr
+    assert "pgship:no-transaction" in result.stderr
+    assert not project.table_exists("public.t")
+
+
+def test_savepoints_stay_allowed_in_a_transactional_file(project: Project) -> None:
+    project.write(
+        "001_t",
+        "CREATE TABLE t (id int);\nSAVEPOINT s;\nCREATE TABLE u (id int);\n"
+        "ROLLBACK TO SAVEPOINT s;\nRELEASE SAVEPOINT s;",
+    )
+    assert project.run("migrate").exit_code == 0
+    assert project.table_exists("public.t") and not project.table_exists("public.u")
+
+
+def test_no_transaction_file_left_inside_its_own_begin_fails(project: Project) -> None:
+    path = project.write(
+        "001_t",
+        "-- pgship:no-transaction\nCREATE TABLE t (id int);\nBEGIN;\nCREATE TABLE u (id int);\n",
+    )
+    project.write("002_v", "CREATE TABLE v (id int);")
+    result = project.run("migrate")
+    assert result.exit_code == 1
+    assert f"{path}:4" in result.stderr
+    assert "BEGIN without COMMIT" in result.stderr
+    assert project.history() == {1: "failed"}
+    assert project.table_exists("public.t")
+    assert not project.table_exists("public.u") and not project.table_exists("public.v")
+
+
+def test_no_transaction_file_may_manage_its_own_transactions(project: Project) -> None:
+    project.write(
+        "001_t",
+        "-- pgship:no-transaction\nCREATE TABLE t (id int);\nBEGIN;\nINSERT INTO t VALUES (1);\n"
+        "COMMIT;\n",
+    )
+    assert project.run("migrate").exit_code == 0
+    assert project.scalar("SELECT count(*) FROM t") == 1

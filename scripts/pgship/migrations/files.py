@@ -16,6 +16,12 @@ MIGRATION_NAME = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.sql$")
 ROLLBACK_SUFFIX = "_rollback"
 _DIRECTIVE = re.compile(r"^--\s*pgship:\s*(?P<name>[A-Za-z_-]*)\s*(?P<arg>.*?)\s*$")
 _DIRECTIVE_ANYWHERE = re.compile(r"--\s*pgship:", re.IGNORECASE)
+# Statements that open or close a transaction (not SAVEPOINT / ROLLBACK TO, which stay inside one).
+_TRANSACTION_CONTROL = re.compile(
+    r"^(BEGIN|START\s+TRANSACTION|COMMIT|END|ABORT|PREPARE\s+TRANSACTION"
+    r"|ROLLBACK(?!\s+(?:TRANSACTION\s+|WORK\s+)?TO\b))\b",
+    re.IGNORECASE,
+)
 # `-- pgship:ignore <rule-id> <reason>` (read by `pgship review`) may stand on any line of its own.
 _IGNORE_LINE = re.compile(r"^--\s*pgship:\s*ignore\b(?!-)", re.IGNORECASE)
 _REVIEW_DIRECTIVES = ("ignore", "ignore-file")  # `pgship review` reads these; the runner skips them
@@ -74,7 +80,21 @@ class SqlScript:
                 f"{path} holds no SQL statement.",
                 hint="Write the change in it, or delete the file.",
             )
+        if not script.directives.no_transaction:
+            _refuse_transaction_control(script)
         return script
+
+
+def _refuse_transaction_control(script: SqlScript) -> None:
+    """BEGIN/COMMIT/ROLLBACK would break out of the transaction pgship runs the file in."""
+    for statement in script.statements:
+        if _TRANSACTION_CONTROL.match(statement.text):
+            raise MigrationFileError(
+                f"{script.path}:{statement.line}: {statement.first_line()!r} controls the "
+                "transaction, but pgship already runs this file in a transaction of its own.",
+                hint="Remove BEGIN/COMMIT/ROLLBACK from the file; if it must manage its own "
+                "transactions, mark it `-- pgship:no-transaction` in its leading comments.",
+            )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from pgship.db import Connection
 from pgship.durations import format_duration_ms
@@ -111,6 +112,7 @@ class Runner:
                     lambda statement=statement: self._execute(script, statement),  # type: ignore[misc]
                 )
                 done += 1
+            self._refuse_open_transaction(script)
         except ScriptError as exc:
             exc.statements_done = done
             raise
@@ -118,6 +120,22 @@ class Runner:
             if not self.conn.broken:
                 self.conn.execute("RESET lock_timeout; RESET statement_timeout")
         return _ms_since(started)
+
+    def _refuse_open_transaction(self, script: SqlScript) -> None:
+        """A no-transaction file that BEGINs must COMMIT: roll back what it left open."""
+        if self.conn.info.transaction_status == TransactionStatus.IDLE:
+            return
+        self.conn.execute("ROLLBACK")
+        last = script.statements[-1]
+        raise ScriptError(
+            failure=Failure(
+                error="the file ends inside a transaction it opened (BEGIN without COMMIT); "
+                "pgship rolled back the statements since that BEGIN",
+                file=str(script.path),
+                line=last.end_line,
+                detail={"statement": last.first_line()},
+            )
+        )
 
     def _set_timeouts(self, timeouts: Timeouts, *, local: bool) -> None:
         scope = "SET LOCAL" if local else "SET"
