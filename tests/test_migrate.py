@@ -92,6 +92,8 @@ def test_plan_lists_pending_and_touches_nothing(project: Project) -> None:
     assert "007_concurrent_indexes" in result.stdout
     assert "none (no-transaction)" in result.stdout
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS brands_owner_user_id_idx" in result.stdout
+    assert "Locks taken by 007_concurrent_indexes:" in result.stdout
+    assert "007_concurrent_indexes.sql:9: SHARE UPDATE EXCLUSIVE on brands" in result.stdout
     assert not project.table_exists("pgship.migrations")
     assert not project.table_exists("public.users")
 

@@ -21,7 +21,7 @@ from pgship_testing import EXAMPLE_MIGRATIONS, EXAMPLE_ROLLBACKS, REPO, Project
 # One error (line 2), one warning (line 3) and one info (line 4: the ignore, used by line 5,
 # gives no reason).
 MIXED = (
-    "CREATE TABLE t (a int);\n"
+    "CREATE TABLE t (id bigint PRIMARY KEY);\n"
     "CREATE INDEX payouts_status_idx ON payouts (status);\n"
     "DROP INDEX old_idx;\n"
     "-- pgship:ignore set-not-null\n"
@@ -235,7 +235,7 @@ def test_markdown_comment(workdir: Path) -> None:
 
     body = result.stdout
     assert body.startswith(
-        "<!-- pgship-review -->\n## 🛑 pgship review: 1 error, 1 warning, 1 info"
+        "<!-- pgship:review -->\n## 🛑 pgship review: 1 error, 1 warning, 1 info"
     )
     assert "### `a.sql`" in body
     assert "| 2:1 | 🛑 error | `require-concurrent-index-creation` |" in body
@@ -412,7 +412,7 @@ def test_sarif_is_valid_with_rule_metadata(workdir: Path) -> None:
 def test_syntax_error_is_a_finding_with_line_and_column(workdir: Path) -> None:
     path = write(
         workdir / "a.sql",
-        "CREATE TABLE t (a int);\nALTER TABEL t ADD COLUMN b int;\nCREATE INDEX i ON p (a);\n",
+        "CREATE TABLE t (a bigint PRIMARY KEY);\nALTER TABEL t ADD COLUMN b int;\nCREATE INDEX i ON p (a);\n",
     )
 
     result = pgship("review", path, "--format", "json")
@@ -701,5 +701,5 @@ def test_job_summary_in_github_actions(workdir: Path) -> None:
     )
 
     assert result.exit_code == 1
-    assert summary.read_text(encoding="utf-8").startswith("<!-- pgship-review -->")
+    assert summary.read_text(encoding="utf-8").startswith("<!-- pgship:review -->")
     assert "::error title=pgship" not in result.stdout  # exit 1 adds no extra annotation

@@ -10,12 +10,14 @@ import pytest
 import yaml
 
 from pgship.migrations.files import parse_directives
+from pgship.review.context import ProjectFile, Runner
 from pgship.review.engine import Reviewer
 from pgship.review.model import Finding
 from pgship.review.registry import all_rules
 
 CASES_DIR = Path(__file__).parent / "review_cases"
-CASE_KEYS = {"name", "sql", "expect", "pg_version", "no_transaction", "before"}
+CASE_KEYS = {"name", "sql", "expect", "pg_version", "no_transaction", "before", "role"}
+CASE_KEYS |= {"pair", "pair_exists", "twin", "assume_runner", "lock_timeout_ms"}
 
 
 def load_case_files() -> dict[str, dict[str, Any]]:
@@ -38,13 +40,19 @@ CASES = [
 
 def review_case(case: dict[str, Any]) -> list[Finding]:
     """Review the case's SQL as one migration file, after its `before` files."""
-    reviewer = Reviewer(case.get("pg_version", 15))
+    runner = Runner(case.get("assume_runner", "pgship"), case.get("lock_timeout_ms", 5000))
+    reviewer = Reviewer(case.get("pg_version", 15), runner=runner)
     for number, sql in enumerate(case.get("before", []), start=1):
         reviewer.review(f"before_{number}.sql", sql, parse_directives(Path("before.sql"), sql))
     directives = parse_directives(Path("case.sql"), case["sql"])
     if case.get("no_transaction"):
         directives = replace(directives, no_transaction=True)
-    return reviewer.review("case.sql", case["sql"], directives)
+    file = (  # role: "migration" or "rollback"; pair: the path of its rollback / migration
+        ProjectFile(case["role"], case.get("pair"), case.get("pair_exists", True), case.get("twin"))
+        if "role" in case
+        else None
+    )
+    return reviewer.review("case.sql", case["sql"], directives, file)
 
 
 def expected(entry: int | dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +103,13 @@ def test_lock_and_rewrite_findings_name_the_lock() -> None:
         "validate-in-same-transaction",
         "set-not-null",
         "adding-unique-or-primary-key",
+        "ban-truncate",
+        "ban-truncate-cascade",
+        "backfill-in-migration",
+        "adding-exclusion-constraint",
+        "vacuum-full-or-cluster",
+        "set-logged-or-unlogged",
+        "require-lock-timeout",
     }
     for rule in lock_rules:
         for case in CASE_FILES[rule]["cases"]:

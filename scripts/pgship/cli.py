@@ -504,9 +504,9 @@ def drift(ctx: click.Context, replay_url: str | None) -> None:
 
 def _register_areas() -> None:
     """Commands of other areas live in their own modules (cli_<area>.py) and register here."""
-    from pgship import cli_backup, cli_github, cli_ops, cli_review
+    from pgship import cli_backup, cli_github, cli_ops, cli_review, cli_targets
 
-    for module in (cli_review, cli_github, cli_backup, cli_ops):
+    for module in (cli_review, cli_github, cli_backup, cli_ops, cli_targets):
         module.register(cli)
 
 

@@ -16,6 +16,7 @@ from pgship.cli_support import (
 
 FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = ("text", "json", "github", "sarif", "markdown")  # = pgship.review.formats.FORMATS
+RUNNERS = ("pgship", "other")  # = pgship.review.options.RUNNERS
 
 
 @click.command()
@@ -43,6 +44,29 @@ FORMATS = ("text", "json", "github", "sarif", "markdown")  # = pgship.review.for
     help="Report format (default: the global --format, text). Env: PGSHIP_REVIEW_FORMAT.",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout.")
+@click.option(
+    "--comment",
+    is_flag=True,
+    envvar="PGSHIP_REVIEW_COMMENT",
+    help="Also post the sticky pull-request comment and inline comments (see `pgship comment`; "
+    "GitHub trouble never changes the exit code). Env: PGSHIP_REVIEW_COMMENT.",
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    envvar="PGSHIP_REVIEW_BASE",
+    help="Review only the migration and rollback files changed since this git ref "
+    "(git diff REF...HEAD, plus uncommitted and untracked files); earlier migrations are "
+    "still read for context. Env: PGSHIP_REVIEW_BASE.",
+)
+@click.option(
+    "--assume-runner",
+    type=click.Choice(RUNNERS),
+    envvar="PGSHIP_ASSUME_RUNNER",
+    help="Who runs the files: pgship (it sets lock_timeout itself) or other (the files must "
+    "set it). Default: review.assume_runner in pgship.yml, else pgship. "
+    "Env: PGSHIP_ASSUME_RUNNER.",
+)
 @click.pass_context
 @handles_errors
 def review(
@@ -52,6 +76,9 @@ def review(
     fail_on: str | None,
     fmt: str | None,
     output: str | None,
+    comment: bool,
+    base: str | None,
+    assume_runner: str | None,
 ) -> None:
     """Review SQL migrations for locks, table rewrites and other risks.
 
@@ -68,13 +95,24 @@ def review(
       pgship review migrations/008_add_index.sql --pg-version 13
       pgship review --format sarif --output pgship.sarif
       pgship review --format github --fail-on warning
+      pgship review --format github --comment
+      pgship review --base origin/main
     """
     from pgship.review.command import run_review
     from pgship.review.formats import renderer, summary_line
 
     settings = settings_of(ctx)
-    run = run_review(settings, paths, pg_version=pg_version, fail_on=fail_on)
+    run = run_review(
+        settings,
+        paths,
+        pg_version=pg_version,
+        fail_on=fail_on,
+        base=base,
+        assume_runner=assume_runner,
+    )
     report = run.report
+    if base is not None and not report.files:
+        log(f"pgship review: no migration or rollback file changed since {base}.")
     fmt = fmt or output_format(ctx)
     if fmt == "text":
         from pgship.review.formats.text_format import render as render_text
@@ -90,6 +128,11 @@ def review(
         log(summary_line(report) + ".")
     if in_github_actions():
         append_step_summary(renderer("markdown")(report) + "\n")
+    if comment:
+        from pgship.cli_github import comment_on_pull_request
+
+        printed = fmt == "github" and output is None
+        comment_on_pull_request(report, annotated=printed, summarized=in_github_actions())
     failing = report.failing(run.fail_on)
     if failing:
         log(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from pgship import outputs
 from pgship.errors import PgshipError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 def in_github_actions() -> bool:
-    return os.environ.get("GITHUB_ACTIONS") == "true"
+    return outputs.in_github_actions()
 
 
 def log(message: str) -> None:
@@ -34,9 +34,7 @@ def fail(exc: PgshipError) -> None:
     click.echo(f"error: {exc.message}", err=True)
     if exc.hint:
         click.echo(f"hint: {exc.hint}", err=True)
-    if in_github_actions():
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        click.echo(f"::error title=pgship::{escaped}")
+    outputs.annotate("error", message, title="pgship")
     sys.exit(exc.exit_code)
 
 
@@ -76,8 +74,8 @@ def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
     values = {**ctx.obj["cli"], **{k: v for k, v in overrides.items() if v is not None}}
     settings = load_settings(CliValues(**values))
     ctx.obj["settings"] = settings
-    if settings.database_url and settings.database_url.password and in_github_actions():
-        click.echo(f"::add-mask::{settings.database_url.password}")
+    if settings.database_url:
+        outputs.add_mask(settings.database_url.password)
     return settings
 
 
@@ -126,7 +124,4 @@ def write_text(path: str, content: str) -> None:
 
 def append_step_summary(markdown: str) -> None:
     """Add to the GitHub Actions job summary when running there."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+    outputs.append_step_summary(markdown)

@@ -37,7 +37,7 @@ _KNOWN_KEYS = {
     "backup",
     "health",
 }
-_ENVIRONMENT_KEYS = {"url_env", "confirm", "confirm_word", "seed", "production"}
+_ENVIRONMENT_KEYS = {"url_env", "confirm", "confirm_word", "seed", "production", "targets"}
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 from pgship.errors import UsageError
 
 MASK = "***"
@@ -41,6 +39,8 @@ class DatabaseUrl:
 
     def conninfo(self) -> str:
         """The connection string to hand to libpq (may hold the password: never print it)."""
+        from psycopg.conninfo import make_conninfo
+
         return make_conninfo("", **self.params)
 
     def redact(self, text: str) -> str:
@@ -61,6 +61,8 @@ def parse_database_url(raw: str, *, source: str = "--database-url") -> DatabaseU
         raise UsageError(
             f"{source} is empty.", hint="Give a URL like postgresql://user@host:5432/db."
         )
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         params = conninfo_to_dict(text)
     except Exception as exc:  # psycopg raises ProgrammingError for malformed strings

@@ -77,6 +77,10 @@ class NotificationFailed(ProblemFound):
     """Slack did not take a message (an error only with `pgship notify --strict`)."""
 
 
+class CommentFailed(ProblemFound):
+    """GitHub did not take the pull-request comment (an error only with `pgship comment --strict`)."""
+
+
 class BackupFailed(ProblemFound):
     """pg_dump did not produce a complete backup; nothing of it was kept."""
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pgship.migrations.commands import Plan, RunResult
 from pgship.migrations.files import Migration
 from pgship.migrations.state import MigrationState
+
+if TYPE_CHECKING:
+    from pgship.review.locks import StatementLock
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -66,9 +69,17 @@ def migration_dict(migration: Migration, *, with_sql: bool = False) -> dict[str,
         "statements": len(script.statements),
         "rollback_file": str(migration.rollback.path) if migration.rollback else None,
     }
+    data["locks"] = [lock._asdict() for lock in _locks(migration)]
     if with_sql:
         data["sql"] = script.sql
     return data
+
+
+def _locks(migration: Migration) -> list[StatementLock]:
+    """The lock each statement takes on an existing table (from the SQL review's lock model)."""
+    from pgship.review.locks import statement_locks
+
+    return statement_locks(migration.script.sql)
 
 
 def plan_text(plan: Plan, *, with_sql: bool, single_transaction: bool) -> str:
@@ -89,6 +100,13 @@ def plan_text(plan: Plan, *, with_sql: bool, single_transaction: bool) -> str:
         parts.append(
             table(["migration", "transaction", "statements", "directives", "rollback"], rows)
         )
+        for m in plan.pending:
+            locks = _locks(m)
+            if locks:
+                parts.append(f"\nLocks taken by {m.stem}:")
+                parts += [
+                    f"  {m.path}:{lock.line}: {lock.lock} on {lock.relation}" for lock in locks
+                ]
         if with_sql:
             for m in plan.pending:
                 parts.append(f"\n-- {m.path}\n{m.script.sql.rstrip()}")

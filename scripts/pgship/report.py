@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pgship import markdown as md
 from pgship.render import table
 from pgship.roundtrip import TestReport, Verdict
 
@@ -63,13 +64,18 @@ def text(report: TestReport) -> str:
                 parts.append(f"seed {seed.path}: ok ({seed.execution_ms} ms)")
     for problem in report.end_state_problems:
         parts.append(f"end state: {problem}")
-    ok = sum(v.ok for v in report.verdicts)
-    outcome = "PASSED" if report.ok else "FAILED"
-    parts.append(
-        f"\n{outcome}: {ok} of {len(report.verdicts)} migrations round-trip cleanly"
-        f" ({report.duration_ms} ms)."
-    )
+    parts.append(f"\n{outcome(report)}.")
     return "\n".join(parts)
+
+
+def outcome(report: TestReport) -> str:
+    """E.g. "PASSED: 7 of 7 migrations round-trip cleanly (1234 ms)"."""
+    ok = sum(v.ok for v in report.verdicts)
+    verdict = "PASSED" if report.ok else "FAILED"
+    return (
+        f"{verdict}: {ok} of {len(report.verdicts)} migrations round-trip cleanly"
+        f" ({report.duration_ms} ms)"
+    )
 
 
 def markdown(report: TestReport) -> str:
@@ -77,7 +83,7 @@ def markdown(report: TestReport) -> str:
     lines = [
         f"### pgship test: {'passed' if report.ok else 'FAILED'}",
         "",
-        f"On {report.server}, {report.duration_ms} ms.",
+        f"On {md.text(report.server)}, {report.duration_ms} ms.",
         "",
         "| migration | verdict | apply | rollback | details |",
         "|---|---|---|---|---|",
@@ -85,12 +91,13 @@ def markdown(report: TestReport) -> str:
     for v in report.verdicts:
         icon = _ICONS.get(v.verdict, "")
         lines.append(
-            f"| `{v.name}` | {icon} {v.verdict} | {_ms(v.apply_ms)} | {_ms(v.rollback_ms)} | "
+            f"| {md.code_span(v.name, in_table=True)} | {icon} {v.verdict} | {_ms(v.apply_ms)} | {_ms(v.rollback_ms)} | "
             f"{_md_cell(_detail(v))} |"
         )
     for v in report.verdicts:
         if v.differences:
-            lines += ["", f"<details><summary>{v.name}: schema after rollback</summary>", ""]
+            name = md.html_text(v.name)
+            lines += ["", f"<details><summary>{name}: schema after rollback</summary>", ""]
             lines += [f"- {_md_cell(d)}" for d in v.differences]
             lines += ["", "</details>"]
     failed_seeds = [s for s in report.seeds if s.failure]
@@ -99,7 +106,7 @@ def markdown(report: TestReport) -> str:
     for seed in failed_seeds:
         assert seed.failure is not None
         lines.append(
-            f"- seed `{seed.path}` failed at line {seed.failure.line}: "
+            f"- seed {md.code_span(str(seed.path))} failed at line {seed.failure.line}: "
             f"{_md_cell(seed.failure.error.splitlines()[0])}"
         )
     lines += [f"- end state: {_md_cell(p)}" for p in report.end_state_problems]
@@ -107,12 +114,39 @@ def markdown(report: TestReport) -> str:
 
 
 def _md_cell(value: str) -> str:
-    """Safe inside a markdown table cell: no pipes, no HTML, no mentions."""
-    return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("@", "@\u200b")
-        .replace("\n", " ")
-    )
+    """Safe inside a markdown table cell (or a list item): no pipes, HTML, markup or mentions."""
+    return md.text(value)
+
+
+def github_annotations(report: TestReport) -> list[str]:
+    """GitHub `::error` lines for what did not pass, on the failing file's line when known."""
+    from pgship.outputs import annotation_command
+
+    lines = []
+    for v in report.verdicts:
+        if v.ok or v.verdict == "not run":
+            continue
+        file = v.failure.file if v.failure else None
+        line = v.failure.line if v.failure else None
+        level = "warning" if v.verdict == "rollback missing" else "error"
+        lines.append(
+            annotation_command(
+                level,
+                f"{v.name}: {_detail(v)}",
+                title=f"pgship test: {v.verdict}",
+                file=file,
+                line=line,
+            )
+        )
+    for seed in report.seeds:
+        if seed.failure:
+            lines.append(
+                annotation_command(
+                    "error",
+                    seed.failure.error,
+                    title="pgship test: seed failed",
+                    file=str(seed.path),
+                    line=seed.failure.line,
+                )
+            )
+    return lines

@@ -12,6 +12,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from psycopg import sql
@@ -109,6 +110,47 @@ class TestReport:
             ],
             "end_state_problems": self.end_state_problems,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestReport:
+        """The report `to_dict` gave (read back from `pgship test --report`); KeyError,
+        TypeError or ValueError when it is not one."""
+        verdicts = []
+        for item in data["migrations"]:
+            failure = None
+            if item.get("error") is not None:
+                failure = Failure(str(item["error"]), file=item.get("file"), line=item.get("line"))
+            verdicts.append(
+                Verdict(
+                    version=int(item["version"]),
+                    name=str(item["name"]),
+                    verdict=str(item["verdict"]),
+                    apply_ms=item.get("apply_ms"),
+                    rollback_ms=item.get("rollback_ms"),
+                    differences=[str(d) for d in item.get("differences") or []],
+                    failure=failure,
+                    rows_lost={str(k): int(v) for k, v in (item.get("rows_lost") or {}).items()},
+                    note=str(item.get("note") or ""),
+                )
+            )
+        seeds = [
+            SeedResult(
+                Path(str(seed["file"])),
+                int(seed.get("execution_ms") or 0),
+                Failure(str(seed["error"]), file=str(seed["file"]), line=seed.get("line"))
+                if seed.get("error") is not None
+                else None,
+            )
+            for seed in data.get("seeds") or []
+        ]
+        return cls(
+            server=str(data["server"]),
+            verdicts=verdicts,
+            seeds=seeds,
+            end_state_problems=[str(p) for p in data.get("end_state_problems") or []],
+            with_data=bool(data.get("with_data")),
+            duration_ms=int(data.get("duration_ms") or 0),
+        )
 
 
 class RoundTrip:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pgship.review.nodes import TableRef, TypeRef
+
+if TYPE_CHECKING:
+    from pgship.review.parse import Statement
 
 
 @dataclass
@@ -21,6 +25,12 @@ class Facts:
     not_null_checks: dict[tuple[str, str], tuple[frozenset[str], bool]] = field(
         default_factory=dict
     )
+    # objects the files of this run created, e.g. ("relation", "payouts"), ("column",
+    # "payouts.note"): see review/objects.py. Not those of the earlier migrations that are
+    # read only to learn from: they are deployed (command.py clears them).
+    created: set[tuple[str, str]] = field(default_factory=set)
+    # table -> the columns of its PRIMARY KEY, when declared with them: see review/columns.py
+    primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def column_type(self, table: TableRef, column: str) -> TypeRef | None:
         return self.column_types.get((table.name, column))
@@ -32,6 +42,42 @@ class Facts:
             for (name, _), (columns, validated) in self.not_null_checks.items()
             if name == table.name
         )
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Who runs the migration files, for the rules about session settings such as lock_timeout.
+
+    `name` is "pgship" (pgship sets lock_timeout before each file: the file's
+    `-- pgship:lock-timeout` directive, else `lock_timeout_ms`) or "other" (another tool runs
+    the files as they are, so they must set it themselves).
+    """
+
+    name: str = "pgship"
+    lock_timeout_ms: int = 5000  # pgship's setting for files without a directive; 0 = none
+
+    def initial_lock_timeout(self, directive_ms: int | None) -> int | None:
+        """The lock_timeout in force when a file starts (None: whatever the server has)."""
+        if self.name != "pgship":
+            return None
+        return directive_ms if directive_ms is not None else self.lock_timeout_ms
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """Where a reviewed file sits among the project's migrations and rollbacks.
+
+    `role` is "migration", "rollback" or None (another SQL file). `pair` is the path of the
+    file it pairs with (a migration's rollback, a rollback's migration), None when there is
+    nothing to pair (no rollbacks folder, or a rollback whose name names no migration), and
+    `pair_exists` whether that file exists. `twin` is a migration with the same version as an
+    unpaired rollback, the likely intended pair.
+    """
+
+    role: str | None = None
+    pair: str | None = None
+    pair_exists: bool = True
+    twin: str | None = None
 
 
 @dataclass
@@ -46,6 +92,14 @@ class FileState:
     transaction: int = 0  # id of the transaction the current statement runs in
     # (table, constraint) added NOT VALID -> (transaction id, contype)
     not_valid: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    # lock_timeout in force, in ms (0: wait forever; None: not set, the server's default)
+    lock_timeout_ms: int | None = None
+    statements: list[Statement] = field(default_factory=list)  # every statement of the file
+    reported: set[str] = field(default_factory=set)  # rules that report once per file and did
+    cache: dict[str, object] = field(default_factory=dict)  # per-file values a rule computes once
+    created: dict[tuple[str, str], int] = field(default_factory=dict)  # object -> transaction
+    enum_values: dict[str, tuple[int, str]] = field(default_factory=dict)  # label -> (xact, type)
+    creations: dict[tuple[str, str], int] | None = None  # object -> last statement creating it
 
     @property
     def in_transaction(self) -> bool:
@@ -60,6 +114,8 @@ class Context:
     pg_version: int
     state: FileState
     facts: Facts
+    runner: Runner = field(default_factory=Runner)
+    file: ProjectFile = field(default_factory=ProjectFile)
 
     @property
     def in_transaction(self) -> bool:

@@ -18,11 +18,23 @@ OWN_FILE = "in a migration file of its own that starts with `-- pgship:no-transa
 _BARE = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
+_last_altered: tuple[Statement | None, TableRef | None] = (None, None)
+
+
 def altered_table(statement: Statement) -> TableRef | None:
-    """The table an ALTER TABLE statement changes (None for other statements)."""
-    if statement.kind != "AlterTableStmt" or statement.node.get("objtype") != "OBJECT_TABLE":
-        return None
-    return table_ref(statement.node.get("relation", {}))
+    """The table an ALTER TABLE statement changes (None for other statements).
+
+    Most ALTER TABLE rules ask, one after the other for the same statement: the last answer
+    is kept.
+    """
+    global _last_altered
+    if _last_altered[0] is statement:
+        return _last_altered[1]
+    table = None
+    if statement.kind == "AlterTableStmt" and statement.node.get("objtype") == "OBJECT_TABLE":
+        table = table_ref(statement.node.get("relation", {}))
+    _last_altered = (statement, table)
+    return table
 
 
 def existing_table(statement: Statement, context: Context) -> TableRef | None:

@@ -16,6 +16,18 @@ def at_least(severity: str, threshold: str) -> bool:
 
 
 @dataclass(frozen=True)
+class LockTarget:
+    """A relation a statement locks; `index` when it is an index (its table is what users see)."""
+
+    schema: str | None
+    name: str
+    index: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+@dataclass(frozen=True)
 class Hit:
     """What a rule's check returns for one problem in one statement.
 
@@ -31,6 +43,7 @@ class Hit:
     lock: str | None = None
     location: int | None = None
     severity: Severity | None = None
+    target: LockTarget | None = None  # default: the relation the statement itself locks
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,8 @@ class Finding:
     alternative: str = ""
     lock: str | None = None
     statement: int | None = field(default=None, compare=False)  # index in its file, for ignores
+    # the relation a lock finding is about, for the table sizes shown with --database-url
+    target: LockTarget | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.column, self.rule)

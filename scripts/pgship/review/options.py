@@ -3,6 +3,7 @@
 review:
   pg_version: 14          # target PostgreSQL major (the --pg-version option wins)
   fail_on: warning        # error | warning | info | never (the --fail-on option wins)
+  assume_runner: other    # who runs the files: pgship (default) | other (the --assume-runner option wins)
   rules:
     require-concurrent-index-deletion: off    # or error | warning | info
     set-not-null: warning
@@ -17,7 +18,8 @@ from pgship.errors import ConfigError
 
 FAIL_ON = ("error", "warning", "info", "never")
 LEVELS = ("off", "error", "warning", "info")
-_KNOWN_KEYS = {"pg_version", "fail_on", "rules"}
+RUNNERS = ("pgship", "other")
+_KNOWN_KEYS = {"pg_version", "fail_on", "rules", "assume_runner"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class ReviewConfig:
     pg_version: int | None = None
     fail_on: str | None = None
     levels: dict[str, str] = field(default_factory=dict)  # rule id -> a LEVELS value
+    assume_runner: str | None = None  # a RUNNERS value
 
 
 def review_config(section: Any, where: str = "pgship.yml") -> ReviewConfig:
@@ -54,7 +57,14 @@ def review_config(section: Any, where: str = "pgship.yml") -> ReviewConfig:
         raise ConfigError(
             f"{where}: review.fail_on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}."
         )
-    return ReviewConfig(pg_version, fail_on, _levels(section.get("rules"), where))
+    runner = section.get("assume_runner")
+    if runner is not None and runner not in RUNNERS:
+        raise ConfigError(
+            f"{where}: review.assume_runner must be one of {', '.join(RUNNERS)}, got {runner!r}.",
+            hint="pgship: `pgship migrate` runs the files (it sets lock_timeout itself); "
+            "other: another tool runs them as they are.",
+        )
+    return ReviewConfig(pg_version, fail_on, _levels(section.get("rules"), where), runner)
 
 
 def _levels(value: Any, where: str) -> dict[str, str]:

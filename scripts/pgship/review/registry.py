@@ -6,7 +6,11 @@ A rule module defines:
 - `ID`: the rule id, kebab-case, matching the module name (`set_not_null.py` -> "set-not-null");
 - `SEVERITY`: "error", "warning" or "info" (users may re-level it in pgship.yml);
 - `NODES` (optional): the statement kinds it looks at, e.g. ("AlterTableStmt",); default: all;
-- `check(statement, context)`: returns an iterable of `Hit`s (usually a generator).
+- `SUBTYPES` (optional): for ALTER TABLE, the subcommands it looks at, e.g. ("AT_AddColumn",):
+  the rule is not called on an ALTER TABLE that has none of them (a speed-up; default: all);
+- `check(statement, context)`: returns an iterable of `Hit`s (usually a generator); or, for a
+  rule about the file as a whole, `check_file(context)`, called once after the file's last
+  statement (its hits point at the top of the file).
 
 Its pass and fail cases live in tests/review_cases/<module name>.yaml.
 """
@@ -26,6 +30,7 @@ from pgship.review.model import SEVERITIES, Hit, Severity
 from pgship.review.parse import Statement
 
 Check = Callable[[Statement, Context], Iterable[Hit]]
+FileCheck = Callable[[Context], Iterable[Hit]]
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -38,6 +43,8 @@ class Rule:
     doc: str
     check: Check | None = None
     nodes: frozenset[str] | None = None  # statement kinds it looks at; None: every statement
+    check_file: FileCheck | None = None  # for rules about the file as a whole
+    subtypes: frozenset[str] | None = None  # ALTER TABLE subcommands it looks at; None: all
 
     @property
     def summary(self) -> str:
@@ -107,6 +114,8 @@ def rule_of(module: ModuleType) -> Rule:
     rule_id = getattr(module, "ID", None)
     severity = getattr(module, "SEVERITY", None)
     check = getattr(module, "check", None)
+    check_file = getattr(module, "check_file", None)
+    subtypes = getattr(module, "SUBTYPES", None)
     nodes = getattr(module, "NODES", None)
     problems = []
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
@@ -115,20 +124,24 @@ def rule_of(module: ModuleType) -> Rule:
         problems.append(f"ID {rule_id!r} must match the module name")
     if severity not in SEVERITIES:
         problems.append(f"SEVERITY must be one of {', '.join(SEVERITIES)}")
-    if not callable(check):
-        problems.append("check(statement, context) is missing")
+    if not callable(check) and not callable(check_file):
+        problems.append("check(statement, context) (or check_file(context)) is missing")
     if not (module.__doc__ or "").strip():
         problems.append("the docstring (summary, anti-pattern, safe alternative) is missing")
     if nodes is not None and not isinstance(nodes, tuple | list | set | frozenset):
         problems.append("NODES must be a tuple of statement kinds")
+    if subtypes is not None and not isinstance(subtypes, tuple | list | set | frozenset):
+        problems.append("SUBTYPES must be a tuple of ALTER TABLE subcommand types")
     if problems:
         raise RuntimeError(f"Review rule module {module.__name__}: {'; '.join(problems)}.")
     return Rule(
         id=str(rule_id),
         severity=severity,  # type: ignore[arg-type]
         doc=str(module.__doc__),
-        check=check,
+        check=check if callable(check) else None,
         nodes=frozenset(nodes) if nodes is not None else None,
+        check_file=check_file if callable(check_file) else None,
+        subtypes=frozenset(subtypes) if subtypes is not None else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pgship.review import columns, objects, session
 from pgship.review.context import Facts, FileState
 from pgship.review.nodes import (
     Node,
@@ -40,6 +41,9 @@ def observe(statement: Statement, state: FileState, facts: Facts) -> None:
         state.indexes[node["idxname"]] = table_ref(node.get("relation", {}))
     elif statement.kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
         _alter_table(node, state, facts)
+    objects.observe(statement, state, facts)
+    session.observe(statement, state)
+    columns.observe(statement, facts)
 
 
 def _transaction(kind: str, state: FileState) -> None:

@@ -43,6 +43,7 @@ from pgship.review.parse import Statement
 ID = "add-column-rewrites"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_AddColumn",)
 
 _SERIALS = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 

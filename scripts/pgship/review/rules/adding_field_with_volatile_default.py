@@ -51,6 +51,7 @@ from pgship.review.parse import Statement
 ID = "adding-field-with-volatile-default"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_AddColumn",)
 
 
 def check(statement: Statement, context: Context) -> Iterator[Hit]:

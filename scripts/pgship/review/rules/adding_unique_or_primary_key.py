@@ -36,6 +36,7 @@ from pgship.review.parse import Statement
 ID = "adding-unique-or-primary-key"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_AddConstraint", "AT_AddColumn")
 
 _KINDS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY"}
 

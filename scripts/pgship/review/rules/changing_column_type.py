@@ -39,6 +39,7 @@ from pgship.review.parse import Statement
 ID = "changing-column-type"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_AlterColumnType",)
 
 # Types with a precision or length modifier that may grow without a rewrite.
 _WIDENABLE = {"varchar", "varbit", "timestamp", "timestamptz", "time", "timetz", "interval"}

@@ -27,6 +27,7 @@ from pgship.review.rules.require_concurrent_reindex import is_concurrent
 ID = "concurrently-in-transaction"
 SEVERITY = "error"
 NODES = ("IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt")
+SUBTYPES = ("AT_DetachPartition",)  # for ALTER TABLE; other kinds: all
 
 
 def check(statement: Statement, context: Context) -> Iterator[Hit]:

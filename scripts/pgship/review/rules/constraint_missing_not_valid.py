@@ -44,6 +44,7 @@ from pgship.review.parse import Statement
 ID = "constraint-missing-not-valid"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_AddConstraint", "AT_AddColumn")
 
 _KINDS = {"CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_CHECK": "CHECK"}
 

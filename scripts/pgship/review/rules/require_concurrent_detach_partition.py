@@ -31,6 +31,7 @@ from pgship.review.parse import Statement
 ID = "require-concurrent-detach-partition"
 SEVERITY = "warning"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_DetachPartition",)
 
 
 def check(statement: Statement, context: Context) -> Iterator[Hit]:

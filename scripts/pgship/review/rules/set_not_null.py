@@ -35,6 +35,7 @@ from pgship.review.parse import Statement
 ID = "set-not-null"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_SetNotNull",)
 
 
 def check(statement: Statement, context: Context) -> Iterator[Hit]:

@@ -36,6 +36,7 @@ from pgship.review.parse import Statement
 ID = "validate-in-same-transaction"
 SEVERITY = "error"
 NODES = ("AlterTableStmt",)
+SUBTYPES = ("AT_ValidateConstraint",)
 
 
 def check(statement: Statement, context: Context) -> Iterator[Hit]:
