@@ -59,21 +59,7 @@ class SqlScript:
 
     @classmethod
     def load(cls, path: Path) -> SqlScript:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise MigrationFileError(
-                f"Cannot read {path}: {exc.strerror}.",
-                hint="Check that the file exists and is readable by the user running pgship.",
-            ) from None
-        try:
-            sql = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise MigrationFileError(
-                f"{path}:{line}: the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}).",
-                hint="Save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`).",
-            ) from None
+        data, sql = read_sql_bytes(path)
         script = cls(path, sql, hashlib.sha256(data).hexdigest(), parse_directives(path, sql))
         if not script.statements:
             raise MigrationFileError(
@@ -83,6 +69,26 @@ class SqlScript:
         if not script.directives.no_transaction:
             _refuse_transaction_control(script)
         return script
+
+
+def read_sql_bytes(path: Path, display: str | None = None) -> tuple[bytes, str]:
+    """A SQL file's bytes and its text (UTF-8, a BOM allowed); usage errors naming `display`."""
+    where = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MigrationFileError(
+            f"Cannot read {where}: {exc.strerror}.",
+            hint="Check that the file exists and is readable by the user running pgship.",
+        ) from None
+    try:
+        return data, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise MigrationFileError(
+            f"{where}:{line}: the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}).",
+            hint="Save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`).",
+        ) from None
 
 
 def _refuse_transaction_control(script: SqlScript) -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgship.errors import MigrationFileError, UsageError
-from pgship.migrations.files import MIGRATION_NAME, ROLLBACK_SUFFIX, Directives, parse_directives
+from pgship.migrations.files import (
+    MIGRATION_NAME,
+    ROLLBACK_SUFFIX,
+    Directives,
+    parse_directives,
+    read_sql_bytes,
+)
 from pgship.review.context import ProjectFile
 
 if TYPE_CHECKING:
@@ -177,19 +183,5 @@ def _resolved(path: Path) -> Path | None:
 
 def read_sql_file(path: Path, display: str) -> SqlFile:
     """The file's text (UTF-8, a BOM allowed) and directives; usage errors otherwise."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MigrationFileError(
-            f"Cannot read {display}: {exc.strerror}.",
-            hint="Check that the file exists and is readable by the user running pgship.",
-        ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise MigrationFileError(
-            f"{display}:{line}: the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}).",
-            hint="Save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`).",
-        ) from None
+    _, text = read_sql_bytes(path, display)
     return SqlFile(display, text, parse_directives(Path(display), text))
