@@ -56,8 +56,10 @@ def _json(data: Any) -> str:
 
 def _mask(url: DatabaseUrl | None) -> None:
     """Hide a URL's password in the GitHub Actions log (it is never printed anyway)."""
-    if url is not None and url.password and in_github_actions():
-        click.echo(f"::add-mask::{url.password}")
+    from pgship.outputs import add_mask
+
+    if url is not None:
+        add_mask(url.password)
 
 
 @click.command()

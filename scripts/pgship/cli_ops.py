@@ -9,7 +9,6 @@ import click
 from pgship.cli_support import (
     append_step_summary,
     handles_errors,
-    in_github_actions,
     log,
     output_format,
     settings_of,
@@ -26,9 +25,9 @@ def register(cli: click.Group) -> None:
 
 def _workflow_command(kind: str, title: str, message: str) -> None:
     """A GitHub annotation (::notice:: / ::warning::) when running in GitHub Actions."""
-    if in_github_actions():
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        click.echo(f"::{kind} title={title}::{escaped}")
+    from pgship.outputs import annotate
+
+    annotate(kind, message, title=title)
 
 
 @click.command()
