@@ -42,7 +42,7 @@ class Throwaway:
 
 @contextmanager
 def throwaway_server(
-    url: DatabaseUrl | None, *, keep: bool = False, log: Callable[[str], None] = print
+    url: DatabaseUrl | None, *, keep: bool = False, log: Callable[[str], None] = lambda _: None
 ) -> Iterator[Throwaway]:
     """The server of `url` (databases dropped at the end unless `keep`), else an embedded one.
 

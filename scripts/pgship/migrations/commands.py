@@ -44,6 +44,11 @@ class Plan:
     pending: list[Migration]
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def has_drift(self) -> bool:
+        """An applied migration's file was edited (ChecksumDrift rather than a history conflict)."""
+        return any(s.state == CHANGED for s in self.states)
+
 
 @dataclass
 class RunResult:
@@ -272,8 +277,7 @@ def _resolve_one(conn: Connection, state: MigrationState, action: str, context: 
 def _refuse_problems(found: Plan) -> None:
     if not found.problems:
         return
-    drift = any("was changed after it was applied" in p for p in found.problems)
-    error = ChecksumDrift if drift else HistoryConflict
+    error = ChecksumDrift if found.has_drift else HistoryConflict
     raise error("pgship migrate will not run:\n" + "\n".join(f"  - {p}" for p in found.problems))
 
 
